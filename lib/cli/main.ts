@@ -1,0 +1,71 @@
+/**
+ * The CLI's entry function: runs one command line and turns every outcome
+ * into an exit code and at most one line on stderr.
+ *
+ * @module
+ */
+import process from "node:process";
+import { HatcherError } from "../errors.ts";
+import { CommanderError } from "./deps.ts";
+import { ExitCode, InterruptedError, UsageError } from "./errors.ts";
+import { type IO, processIO } from "./io.ts";
+import { buildProgram } from "./program.ts";
+import { parseBooleanEnv } from "./result.ts";
+
+/**
+ * Runs `hatcher` with the arguments after the program name.
+ *
+ * @returns The exit code: 0 success, 1 failure, 2 usage error, 130 interrupted.
+ */
+export async function main(args: string[], io: IO = processIO()): Promise<number> {
+  const runtime = { io, exitCode: ExitCode.ok as number };
+  const program = buildProgram(runtime);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return runtime.exitCode;
+  } catch (error) {
+    return report(error, io, wantsDebug(args));
+  }
+}
+
+function report(error: unknown, io: IO, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed help, the version or its error line.
+    const done = ["commander.helpDisplayed", "commander.version"].includes(error.code);
+    return done ? ExitCode.ok : ExitCode.usage;
+  }
+  const { code, message } = describe(error);
+  io.stderr.write(`${debug ? stackOf(error) : message}\n`);
+  return code;
+}
+
+function describe(error: unknown): { code: number; message: string } {
+  if (error instanceof UsageError) return { code: ExitCode.usage, message: error.message };
+  if (error instanceof InterruptedError) return { code: ExitCode.interrupted, message: "Interrupted" };
+  if (error instanceof HatcherError) return { code: ExitCode.failure, message: error.message };
+  const text = error instanceof Error ? error.message : String(error);
+  return { code: ExitCode.failure, message: `Unexpected error: ${text} (run with --debug for details)` };
+}
+
+/** The stack of an error and of each cause, for `--debug`. */
+function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let current = error; current !== undefined; ) {
+    parts.push(current instanceof Error ? current.stack ?? String(current) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+    if (current !== undefined) parts.push("Caused by:");
+  }
+  return parts.join("\n");
+}
+
+/** `--debug` is decided from the raw arguments, so it works for parse errors too. */
+function wantsDebug(args: string[]): boolean {
+  if (args.some((arg) => arg === "-d" || arg === "--debug" || /^-[a-zA-Z]*d[a-zA-Z]*$/.test(arg))) {
+    return true;
+  }
+  try {
+    return parseBooleanEnv("HATCHER_DEBUG", process.env.HATCHER_DEBUG ?? "");
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The `hatcher` command tree: global options (each also read from its
+ * `HATCHER_*` environment variable) and the command groups.
+ *
+ * @module
+ */
+import { VERSION } from "../version.ts";
+import { registerApiTokens } from "./commands/api_tokens.ts";
+import { Command, Option } from "./deps.ts";
+import { UsageError } from "./errors.ts";
+import { attachRuntime, readGlobals, type Runtime } from "./result.ts";
+
+/** Builds a fresh program whose output goes through the runtime's IO. */
+export function buildProgram(runtime: Runtime): Command {
+  const { io } = runtime;
+  const program = new Command("hatcher")
+    .description("Command-line client for an Enthought Deployment Server (EDS)")
+    .usage("[global options] <command> [arguments]")
+    // These settings are inherited by every subcommand added below.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // One line per error: drop commander's "error: " prefix and fold its
+      // "(Did you mean ...?)" suggestion into the same line.
+      outputError: (text, write) =>
+        write(text.replace(/^error: /, "").replace(/\n\((Did you mean [^)]*)\)/, " ($1)")),
+    })
+    .showSuggestionAfterError()
+    .version(`hatcher ${VERSION}`, "--version", "print the version and exit")
+    .helpOption("-h, --help", "show help")
+    .addOption(
+      new Option("-u, --url <url>", "root URL of the EDS server").env("HATCHER_URL"),
+    )
+    .addOption(
+      new Option("-k, --insecure", "do not verify the server's TLS certificate")
+        .env("HATCHER_INSECURE"),
+    )
+    .addOption(
+      new Option("-U, --username <email>", "user name for password authentication")
+        .env("HATCHER_USERNAME"),
+    )
+    .addOption(
+      new Option(
+        "-p, --password <password>",
+        "password (visible to other processes; prefer the prompt or stdin)",
+      ).env("HATCHER_PASSWORD"),
+    )
+    .addOption(new Option("-t, --token <token>", "API token").env("HATCHER_TOKEN"))
+    .addOption(
+      new Option("-d, --debug", "show stack traces for errors").env("HATCHER_DEBUG"),
+    )
+    .addOption(
+      new Option("--api-version <n>", "server API generation").choices(["0", "1"])
+        .default("1").env("HATCHER_API_VERSION"),
+    );
+
+  program.hook("preAction", (root) => {
+    const globals = readGlobals(root);
+    if (globals.password !== undefined && !globals.username) {
+      throw new UsageError("Password provided with no username: pass --username (-U) as well");
+    }
+  });
+
+  registerApiTokens(program);
+  attachRuntime(program, runtime);
+  return program;
+}

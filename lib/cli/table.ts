@@ -1,0 +1,24 @@
+/**
+ * Plain text tables: `Name | Created | Last Used`, padded so the bars align.
+ *
+ * The header is bold only when styling is on (a TTY without `NO_COLOR`);
+ * otherwise the output is plain text that scripts can parse.
+ *
+ * @module
+ */
+import { colors } from "./deps.ts";
+
+/** Formats rows under a header, sorted as given; cells never wrap. */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  options: { color?: boolean } = {},
+): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length))
+  );
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ").trimEnd();
+  const head = line(header);
+  return [options.color ? colors.bold(head) : head, ...rows.map(line)].join("\n") + "\n";
+}

@@ -1,0 +1,294 @@
+/**
+ * The one module that talks HTTP: it joins URLs, sets the `User-Agent` and
+ * `Authorization` headers, applies timeouts, refuses redirects and turns
+ * failures into the typed errors of `errors.ts`.
+ *
+ * @module
+ */
+import {
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  HatcherError,
+  HttpError,
+  type HttpErrorDetails,
+  NotFoundError,
+  PermissionDeniedError,
+  ServerError,
+  TimeoutError,
+  TlsError,
+} from "./errors.ts";
+import { createInsecureFetch } from "./insecure_fetch.ts";
+import { VERSION } from "./version.ts";
+
+/** Generation of the server's REST API: `/api/v0/json` or `/api/v1/json`. */
+export type ApiVersion = 0 | 1;
+
+/** Connection options shared by every library function that opens a session. */
+export interface ClientOptions {
+  /**
+   * Skip TLS certificate verification (for a trusted server with a self-signed
+   * or mismatched certificate).
+   * @default {false}
+   */
+  insecure?: boolean;
+  /**
+   * The `fetch` to send requests with, e.g. a test double or a proxy-aware one.
+   * With `insecure`, it is used for plain `http:` URLs only.
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+  /**
+   * Milliseconds to wait for the response headers of each request. Bodies of
+   * long transfers are not limited by it.
+   * @default {30000}
+   */
+  timeout?: number;
+  /** Cancels every request of the session when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Server API generation.
+   * @default {1}
+   */
+  apiVersion?: ApiVersion;
+  /**
+   * `User-Agent` header.
+   * @default {"hatcher/<version>"}
+   */
+  userAgent?: string;
+}
+
+/** A resolved connection: where to send requests and how. */
+export interface HttpClient {
+  /** Server root URL without a trailing slash, e.g. `https://eds.example.com`. */
+  readonly serverUrl: string;
+  /** The API root, e.g. `https://eds.example.com/api/v1/json`. */
+  readonly apiRoot: string;
+  readonly apiVersion: ApiVersion;
+  readonly fetch: typeof fetch;
+  readonly timeout: number;
+  readonly signal: AbortSignal | undefined;
+  readonly userAgent: string;
+}
+
+/** Per-request options of {@linkcode sendRequest}. */
+export interface RequestOptions {
+  /** A JSON body; sets `Content-Type: application/json`. */
+  json?: unknown;
+  /** A raw body (e.g. a streamed multipart upload). */
+  body?: BodyInit;
+  /** Query parameters; `undefined` values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** The value of the `Authorization` header. */
+  authorization?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Checks and normalises a server URL: `https://` is assumed when no scheme is
+ * given, user info and a trailing slash are removed.
+ *
+ * @throws {TypeError} When the URL is empty, unparsable or not http(s).
+ */
+export function normalizeServerUrl(url: string): string {
+  const trimmed = url.trim();
+  if (trimmed === "") throw new TypeError("The server URL is empty");
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(withScheme);
+  } catch {
+    throw new TypeError(`Invalid server URL "${trimmed}"`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new TypeError(`Unsupported URL scheme "${parsed.protocol}" in "${sanitizeUrl(trimmed)}"`);
+  }
+  parsed.username = "";
+  parsed.password = "";
+  parsed.search = "";
+  parsed.hash = "";
+  return parsed.href.replace(/\/+$/, "");
+}
+
+/** Removes user info from a URL so it can go into a message. */
+export function sanitizeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.href;
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, "//");
+  }
+}
+
+/** Builds the client a session uses for all its requests. */
+export function createHttpClient(url: string, options: ClientOptions = {}): HttpClient {
+  const serverUrl = normalizeServerUrl(url);
+  const apiVersion = options.apiVersion ?? 1;
+  if (apiVersion !== 0 && apiVersion !== 1) {
+    throw new RangeError(`Unsupported API version "${apiVersion}": use 0 or 1`);
+  }
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeout > 0)) throw new RangeError(`Invalid timeout "${timeout}": must be positive`);
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  return {
+    serverUrl,
+    apiRoot: `${serverUrl}/api/v${apiVersion}/json`,
+    apiVersion,
+    fetch: options.insecure ? createInsecureFetch(baseFetch) : baseFetch,
+    timeout,
+    signal: options.signal,
+    userAgent: options.userAgent ?? `hatcher/${VERSION}`,
+  };
+}
+
+/** Joins path segments under the API root, percent-encoding each one. */
+export function apiPath(...segments: string[]): string {
+  return segments.map((segment) => encodeURIComponent(segment)).join("/");
+}
+
+/**
+ * Sends one request to `{apiRoot}/{path}` and returns the response when its
+ * status is 2xx; otherwise throws the matching typed error.
+ */
+export async function sendRequest(
+  client: HttpClient,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<Response> {
+  const url = new URL(`${client.apiRoot}/${path}`);
+  for (const [key, value] of Object.entries(options.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value));
+  }
+  const headers: Record<string, string> = {
+    "user-agent": client.userAgent,
+    accept: "application/json",
+    ...options.headers,
+  };
+  if (options.authorization) headers.authorization = options.authorization;
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(options.json);
+  }
+
+  const displayUrl = sanitizeUrl(url.href);
+  const timer = new AbortController();
+  const timeoutId = setTimeout(() => timer.abort(), client.timeout);
+  const signal = client.signal ? AbortSignal.any([client.signal, timer.signal]) : timer.signal;
+  let response: Response;
+  try {
+    response = await client.fetch(url, {
+      method,
+      headers,
+      body,
+      signal,
+      // Redirects are refused, not followed: following one could send the
+      // credentials to another host or replay an upload.
+      redirect: "manual",
+      ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+    });
+  } catch (error) {
+    if (client.signal?.aborted) throw client.signal.reason;
+    if (timer.signal.aborted) throw new TimeoutError(displayUrl, client.timeout, { cause: error });
+    throw classifyFetchFailure(error, displayUrl);
+  } finally {
+    clearTimeout(timeoutId);
+  }
+  if (response.ok) return response;
+  throw await errorFromResponse(response, method, displayUrl);
+}
+
+/** Reads a JSON response body, failing clearly when it is not JSON. */
+export async function readJson<T>(response: Response): Promise<T> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new HatcherError(
+      `Invalid JSON in the response from ${sanitizeUrl(response.url) || "the server"}`,
+    );
+  }
+}
+
+async function errorFromResponse(
+  response: Response,
+  method: string,
+  url: string,
+): Promise<HatcherError> {
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    const location = response.headers.get("location");
+    return new HatcherError(
+      `The server redirected ${method} ${url} to ${location ? sanitizeUrl(location) : "elsewhere"}` +
+        "; use the final address as the server URL",
+    );
+  }
+  const details: HttpErrorDetails = {
+    status: response.status,
+    method,
+    url,
+    serverMessage: await readServerMessage(response),
+  };
+  switch (response.status) {
+    case 401:
+      return new AuthenticationError(details);
+    case 403:
+      return new PermissionDeniedError(details);
+    case 404:
+      return new NotFoundError(details);
+    case 409:
+      return new ConflictError(details);
+  }
+  return response.status >= 500 ? new ServerError(details) : new HttpError(details);
+}
+
+/** The `error` text of a `{"error": ...}` body, or a short plain-text body. */
+async function readServerMessage(response: Response): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = (await response.text()).trim();
+  } catch {
+    return undefined;
+  }
+  if (text === "") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && "error" in parsed) {
+      return String((parsed as { error: unknown }).error);
+    }
+  } catch {
+    // Not JSON: a proxy's HTML or text page. Keep it only if it is one short line.
+  }
+  return text.length <= 200 && !text.includes("\n") && !text.startsWith("<") ? text : undefined;
+}
+
+const TLS_FAILURE =
+  /certificate|self[- ]signed|UnknownIssuer|CERT_|NotValidForName|handshake|\btls\b|\bssl\b/i;
+
+/** Turns a rejected `fetch` into a TLS or connection error naming the URL. */
+function classifyFetchFailure(error: unknown, url: string): HatcherError {
+  const reasons: string[] = [];
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    reasons.push(typeof code === "string" ? `${current.message} [${code}]` : current.message);
+  }
+  const reason = innermostReason(reasons);
+  if (reasons.some((text) => TLS_FAILURE.test(text))) {
+    return new TlsError(url, reason, { cause: error });
+  }
+  return new ConnectionError(`Cannot connect to ${url}: ${reason}`, url, { cause: error });
+}
+
+/** The most specific part of a chain like "fetch failed" → "...: Connection refused". */
+function innermostReason(reasons: string[]): string {
+  const last = reasons.at(-1) ?? "unknown error";
+  // Deno: "error sending request for url (...): client error (Connect): tcp connect error: ..."
+  const parts = last.split(/\): |: /);
+  return (parts.at(-1) ?? last).trim() || last;
+}

@@ -1,0 +1,91 @@
+/**
+ * A `fetch`-compatible function that skips TLS certificate verification.
+ *
+ * Deno's `fetch` has no per-request switch for this (only a process-wide
+ * runtime flag), so `--insecure` goes through `node:https` with
+ * `rejectUnauthorized: false`, which behaves the same under Deno, Node and Bun.
+ * Plain `http:` URLs are handed to the global `fetch` unchanged.
+ *
+ * @module
+ */
+import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+
+/** Statuses whose responses must not have a body in the Fetch API. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * Creates a fetch function that accepts any TLS certificate.
+ *
+ * @param baseFetch The fetch used for non-HTTPS URLs.
+ * @returns A function with the signature of `fetch`.
+ *
+ * @example Talk to a server with a self-signed certificate
+ * ```ts
+ * import { createInsecureFetch } from "./insecure_fetch.ts";
+ * const fetchAnyCert = createInsecureFetch();
+ * const response = await fetchAnyCert("https://127.0.0.1:8443/");
+ * await response.body?.cancel();
+ * ```
+ */
+export function createInsecureFetch(baseFetch: typeof fetch = globalThis.fetch): typeof fetch {
+  return async function insecureFetch(input, init) {
+    // Read the parts without building a Request, which would lock a stream body.
+    const source = input instanceof Request ? input : undefined;
+    const url = new URL(source ? source.url : String(input));
+    if (url.protocol !== "https:") return await baseFetch(input, init);
+    const method = init?.method ?? source?.method ?? "GET";
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers ?? source?.headers).forEach((value, key) => headers[key] = value);
+    const body = init?.body ?? source?.body ?? null;
+    const signal = init?.signal ?? source?.signal ?? undefined;
+
+    return await new Promise<Response>((resolve, reject) => {
+      const outgoing = httpsRequest(url, {
+        method,
+        headers,
+        rejectUnauthorized: false,
+        signal,
+      }, (incoming) => resolve(toResponse(incoming, method)));
+      outgoing.on("error", (cause) => {
+        reject(
+          signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause }),
+        );
+      });
+      sendBody(outgoing, body).catch((cause) => outgoing.destroy(cause));
+    });
+  };
+}
+
+type Outgoing = ReturnType<typeof httpsRequest>;
+
+async function sendBody(outgoing: Outgoing, body: BodyInit | null): Promise<void> {
+  if (body === null) return void outgoing.end();
+  if (typeof body === "string" || body instanceof Uint8Array) return void outgoing.end(body);
+  if (body instanceof ArrayBuffer) return void outgoing.end(new Uint8Array(body));
+  if (ArrayBuffer.isView(body)) {
+    return void outgoing.end(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  }
+  if (body instanceof ReadableStream) {
+    // Node's pipe applies back-pressure, so a large upload stays in constant memory.
+    Readable.fromWeb(body as import("node:stream/web").ReadableStream).pipe(outgoing);
+    return;
+  }
+  // Blob, FormData, URLSearchParams: let the Fetch API serialise them.
+  const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+  outgoing.end(bytes);
+}
+
+function toResponse(incoming: IncomingMessage, method: string): Response {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(incoming.headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(key, item);
+  }
+  const status = incoming.statusCode ?? 502;
+  const hasBody = !NULL_BODY_STATUSES.has(status) && method !== "HEAD";
+  if (!hasBody) incoming.resume();
+  const body = hasBody ? Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array> : null;
+  return new Response(body, { status, statusText: incoming.statusMessage ?? "", headers });
+}

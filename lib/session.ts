@@ -1,0 +1,166 @@
+/**
+ * Logging in: exchanging a password or an API token for a session.
+ *
+ * A {@linkcode Session} is a plain, printable value; the secrets it needs to
+ * renew itself live in a module-private WeakMap, so logging a session can
+ * never leak a password or token.
+ *
+ * @module
+ */
+import { AuthenticationError, HatcherError } from "./errors.ts";
+import {
+  type ApiVersion,
+  type ClientOptions,
+  createHttpClient,
+  type HttpClient,
+  readJson,
+  type RequestOptions,
+  sendRequest,
+} from "./http.ts";
+
+/**
+ * How to authenticate: a user name and password, or an API token. When both
+ * kinds are given, the password is used.
+ */
+export interface Credentials {
+  /** User name (an email address) for password authentication. */
+  username?: string;
+  /** Password of `username`. */
+  password?: string;
+  /** An API token. */
+  token?: string;
+}
+
+/** An authenticated connection to a server, returned by {@linkcode login}. */
+export interface Session {
+  /** The server's root URL, normalised (no trailing slash). */
+  readonly url: string;
+  /** The API generation in use. */
+  readonly apiVersion: ApiVersion;
+  /** Which credentials the session was opened with. */
+  readonly authMethod: "password" | "token";
+  /** The user name, for password sessions. */
+  readonly username: string | undefined;
+}
+
+interface SessionState {
+  client: HttpClient;
+  authorization: string;
+  sessionToken: string;
+  obtainedAt: number;
+  renewal: Promise<void> | undefined;
+}
+
+/** Session tokens are renewed after this age, well before the server expires them. */
+const RENEW_AFTER_MS = 240_000;
+
+const states = new WeakMap<Session, SessionState>();
+
+/**
+ * Opens a session: exchanges the credentials for a session token at
+ * `POST {api}/auth/tokens/auth`, so bad credentials fail here, early.
+ *
+ * @param url The server's root URL, e.g. `https://eds.example.com`.
+ * @param credentials `{ username, password }` or `{ token }`; the password wins when both are given.
+ * @param options Connection options: `insecure`, `fetch`, `timeout`, `signal`, `apiVersion`.
+ * @returns A session to pass to the other library functions.
+ * @throws {TypeError} When the credentials are incomplete or the URL is invalid.
+ * @throws {AuthenticationError} When the server refuses the credentials.
+ * @throws {ConnectionError} When the server cannot be reached (`TlsError`, `TimeoutError`).
+ *
+ * @example Log in with an API token from the environment
+ * ```ts
+ * import { listTokens, login } from "./mod.ts";
+ * const session = await login("http://127.0.0.1:8080", {
+ *   token: Deno.env.get("HATCHER_TOKEN"),
+ * });
+ * console.log(await listTokens(session));
+ * ```
+ */
+export async function login(
+  url: string,
+  credentials: Credentials,
+  options: ClientOptions = {},
+): Promise<Session> {
+  const authorization = authorizationFor(credentials);
+  const client = createHttpClient(url, options);
+  const sessionToken = await exchange(client, authorization);
+  const usesPassword = authorization.startsWith("Basic ");
+  const session: Session = Object.freeze({
+    url: client.serverUrl,
+    apiVersion: client.apiVersion,
+    authMethod: usesPassword ? "password" : "token",
+    username: usesPassword ? credentials.username : undefined,
+  });
+  states.set(session, {
+    client,
+    authorization,
+    sessionToken,
+    obtainedAt: Date.now(),
+    renewal: undefined,
+  });
+  return session;
+}
+
+function authorizationFor(credentials: Credentials): string {
+  const { username, password, token } = credentials;
+  if (password !== undefined && !username) {
+    throw new TypeError("A password was given without a username");
+  }
+  if (username) {
+    if (password === undefined) throw new TypeError(`No password given for "${username}"`);
+    const pair = new TextEncoder().encode(`${username}:${password}`);
+    return `Basic ${btoa(String.fromCharCode(...pair))}`;
+  }
+  if (token) return `Bearer ${token}`;
+  throw new TypeError("No credentials given: pass a username and password, or a token");
+}
+
+async function exchange(client: HttpClient, authorization: string): Promise<string> {
+  const response = await sendRequest(client, "POST", "auth/tokens/auth", { authorization });
+  const body = await readJson<{ token?: unknown }>(response);
+  if (typeof body.token !== "string" || body.token === "") {
+    throw new HatcherError("The server did not return a session token");
+  }
+  return body.token;
+}
+
+/**
+ * Sends an authenticated request for a session (internal to the library).
+ * The session token is renewed first when it is old.
+ */
+export async function sessionRequest(
+  session: Session,
+  method: string,
+  path: string,
+  options: Omit<RequestOptions, "authorization"> = {},
+): Promise<Response> {
+  const state = states.get(session);
+  if (!state) throw new TypeError("Not a session returned by login()");
+  if (Date.now() - state.obtainedAt > RENEW_AFTER_MS) await renew(state);
+  try {
+    return await sendRequest(state.client, method, path, {
+      ...options,
+      authorization: `Bearer ${state.sessionToken}`,
+    });
+  } catch (error) {
+    // The server may have dropped the session early (restart, expiry): renew
+    // once, but only where resending is harmless.
+    if (!(error instanceof AuthenticationError) || options.body instanceof ReadableStream) {
+      throw error;
+    }
+    await renew(state);
+    return await sendRequest(state.client, method, path, {
+      ...options,
+      authorization: `Bearer ${state.sessionToken}`,
+    });
+  }
+}
+
+function renew(state: SessionState): Promise<void> {
+  state.renewal ??= exchange(state.client, state.authorization).then((token) => {
+    state.sessionToken = token;
+    state.obtainedAt = Date.now();
+  }).finally(() => state.renewal = undefined);
+  return state.renewal;
+}

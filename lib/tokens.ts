@@ -1,0 +1,102 @@
+/**
+ * API tokens: create, list and revoke the tokens of the logged-in user.
+ *
+ * @module
+ */
+import { HatcherError } from "./errors.ts";
+import { apiPath, readJson } from "./http.ts";
+import { type Session, sessionRequest } from "./session.ts";
+
+/** An API token as listed by the server: metadata only, never the secret. */
+export interface ApiToken {
+  /** The token's name, unique per user. */
+  name: string;
+  /** When it was created (ISO 8601, as the server sent it). */
+  created: string;
+  /** When it was last used, or `null` when never. */
+  lastUsed: string | null;
+}
+
+/** A newly created API token, the only time its secret is shown. */
+export interface CreatedApiToken {
+  /** The token's name. */
+  name: string;
+  /** The secret token; the server keeps only a hash of it. */
+  token: string;
+}
+
+/**
+ * Creates an API token for the session's user.
+ *
+ * @param session From {@linkcode login}.
+ * @param name A name unique among the user's tokens.
+ * @returns The token's name and secret; store the secret, it cannot be shown again.
+ * @throws {ConflictError} When the user already has a token with that name.
+ *
+ * @example Create a token for a CI job
+ * ```ts
+ * import { createToken, login } from "./mod.ts";
+ * const session = await login("http://127.0.0.1:8080", {
+ *   username: "user@example.com",
+ *   password: "s3cret",
+ * });
+ * const { token } = await createToken(session, "ci-token");
+ * ```
+ */
+export async function createToken(session: Session, name: string): Promise<CreatedApiToken> {
+  if (name.trim() === "") throw new TypeError("The token name is empty");
+  const response = await sessionRequest(session, "POST", "auth/tokens/api", { json: { name } });
+  const body = await readJson<{ name?: unknown; token?: unknown }>(response);
+  if (typeof body.token !== "string") {
+    throw new HatcherError("The server's answer has no token");
+  }
+  return { name: typeof body.name === "string" ? body.name : name, token: body.token };
+}
+
+/**
+ * Lists the session user's API tokens, sorted by name.
+ *
+ * @param session From {@linkcode login}.
+ * @returns Token metadata; never the secrets.
+ *
+ * @example Find tokens that were never used
+ * ```ts
+ * import { listTokens, login } from "./mod.ts";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * const unused = (await listTokens(session)).filter((t) => t.lastUsed === null);
+ * ```
+ */
+export async function listTokens(session: Session): Promise<ApiToken[]> {
+  const response = await sessionRequest(session, "GET", "auth/tokens/api");
+  const body = await readJson<{ tokens?: unknown }>(response);
+  if (!Array.isArray(body.tokens)) throw new HatcherError("The server's answer has no token list");
+  return body.tokens.map((raw: Record<string, unknown>) => ({
+    name: String(raw.name),
+    created: String(raw.created),
+    lastUsed: raw.last_used === null || raw.last_used === undefined ? null : String(raw.last_used),
+  })).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/**
+ * Revokes (deletes) one of the session user's API tokens. It is refused by
+ * the server at once, including sessions opened with it.
+ *
+ * @param session From {@linkcode login}.
+ * @param name The token's name.
+ * @throws {NotFoundError} When the user has no token with that name.
+ *
+ * @example Rotate a token
+ * ```ts
+ * import { createToken, login, revokeToken } from "./mod.ts";
+ * const session = await login("http://127.0.0.1:8080", { token: "<old token>" });
+ * const fresh = await createToken(session, "ci-token-2");
+ * await revokeToken(session, "ci-token");
+ * ```
+ */
+export async function revokeToken(session: Session, name: string): Promise<void> {
+  if (name === "") throw new TypeError("The token name is empty");
+  const response = await sessionRequest(session, "DELETE", apiPath("auth", "tokens", "api", name), {
+    query: { force: "False" },
+  });
+  await response.body?.cancel();
+}

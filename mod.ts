@@ -1,0 +1,48 @@
+/**
+ * hatcher: a client library for an Enthought Deployment Server (EDS, formerly
+ * Brood), the repository server for Python eggs, runtimes and bundles.
+ *
+ * Every function is a small async call over `fetch` that takes a
+ * {@linkcode Session} from {@linkcode login} and throws typed errors
+ * ({@linkcode HatcherError} and its subclasses). The library never prints and
+ * never exits the process.
+ *
+ * @example Create, list and revoke an API token
+ * ```ts
+ * import { createToken, listTokens, login, revokeToken } from "./mod.ts";
+ *
+ * const session = await login("http://127.0.0.1:8080", {
+ *   username: "user@example.com",
+ *   password: "s3cret",
+ * });
+ * const { token } = await createToken(session, "laptop");
+ * const viaToken = await login(session.url, { token });
+ * console.log(await listTokens(viaToken));
+ * await revokeToken(viaToken, "laptop");
+ * ```
+ *
+ * @module
+ */
+export { type Credentials, login, type Session } from "./lib/session.ts";
+export { type ApiVersion, type ClientOptions } from "./lib/http.ts";
+export {
+  type ApiToken,
+  type CreatedApiToken,
+  createToken,
+  listTokens,
+  revokeToken,
+} from "./lib/tokens.ts";
+export {
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  HatcherError,
+  HttpError,
+  type HttpErrorDetails,
+  NotFoundError,
+  PermissionDeniedError,
+  ServerError,
+  TimeoutError,
+  TlsError,
+} from "./lib/errors.ts";
+export { VERSION } from "./lib/version.ts";

@@ -1,0 +1,43 @@
+/**
+ * Wires the database, token store and routes into one request handler, so the
+ * same app runs under `main.ts` and could run in-process in tests.
+ */
+import type { Database } from "./db.ts";
+import { Router, toErrorResponse } from "./http.ts";
+import { registerAuthTokenRoutes } from "./routes/auth_tokens.ts";
+import { loadTokenSecret, TokenStore } from "./tokens.ts";
+
+export interface Logger {
+  /** Per-request lines; main.ts silences these with --quiet. */
+  info(line: string): void;
+  /** Unexpected failures; always worth seeing. */
+  error(line: string): void;
+}
+
+export interface AppOptions {
+  db: Database;
+  log: Logger;
+}
+
+export type App = (request: Request) => Promise<Response>;
+
+export function createApp({ db, log }: AppOptions): App {
+  const tokens = new TokenStore(db, loadTokenSecret(db));
+  const router = new Router();
+  registerAuthTokenRoutes(router, { db, tokens });
+
+  return async (request) => {
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await router.handle(request);
+    } catch (error) {
+      response = toErrorResponse(error, log.error);
+    }
+    // Only method, path (no query) and status: never headers or bodies, which carry secrets.
+    const { pathname } = new URL(request.url);
+    const elapsed = (performance.now() - started).toFixed(1);
+    log.info(`${request.method} ${pathname} ${response.status} ${elapsed}ms`);
+    return response;
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Who is calling? Accepts `Authorization: Basic` (email:password) and
+ * `Authorization: Bearer` (API or session token). Every failure looks the same
+ * to the client, so responses do not reveal which part was wrong.
+ */
+import { Buffer } from "node:buffer";
+import type { Database } from "./db.ts";
+import { HttpError } from "./http.ts";
+import { verifyPasswordOrDummy } from "./passwords.ts";
+import type { TokenKind, TokenStore } from "./tokens.ts";
+import { findUserByEmail, findUserById, type User } from "./users.ts";
+
+export interface AuthContext {
+  db: Database;
+  tokens: TokenStore;
+}
+
+export interface Caller {
+  user: User;
+  /** How the caller proved its identity. */
+  method: "password" | TokenKind;
+  /** The API token used directly or behind a session; null for passwords. */
+  apiTokenId: number | null;
+}
+
+export const AUTHENTICATION_FAILED = "Authentication failed";
+
+export function authenticationFailed(): HttpError {
+  return new HttpError(401, AUTHENTICATION_FAILED, { "www-authenticate": 'Basic realm="EDS"' });
+}
+
+/** Decodes `Basic base64(email:password)`; null if malformed. The password may contain ':'. */
+export function parseBasicCredentials(
+  encoded: string,
+): { email: string; password: string } | null {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return null;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(encoded, "base64"));
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) return null;
+  return { email: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** Resolves the caller or throws a 401 HttpError. Direct API token use updates last_used_at. */
+export async function authenticate(request: Request, context: AuthContext): Promise<Caller> {
+  const header = request.headers.get("authorization");
+  if (!header) throw authenticationFailed();
+  const space = header.indexOf(" ");
+  const scheme = space < 0 ? header : header.slice(0, space);
+  const credentials = space < 0 ? "" : header.slice(space + 1).trim();
+
+  switch (scheme.toLowerCase()) {
+    case "basic": {
+      const parsed = parseBasicCredentials(credentials);
+      if (!parsed) throw authenticationFailed();
+      const user = findUserByEmail(context.db, parsed.email);
+      const ok = await verifyPasswordOrDummy(parsed.password, user?.passwordHash);
+      if (!user || !ok) throw authenticationFailed();
+      return { user, method: "password", apiTokenId: null };
+    }
+    case "bearer": {
+      const verified = context.tokens.verify(credentials);
+      if (!verified) throw authenticationFailed();
+      const user = findUserById(context.db, verified.userId);
+      if (!user) throw authenticationFailed();
+      if (verified.kind === "api" && verified.apiTokenId !== null) {
+        context.tokens.markApiTokenUsed(verified.apiTokenId);
+      }
+      return { user, method: verified.kind, apiTokenId: verified.apiTokenId };
+    }
+    default:
+      throw authenticationFailed();
+  }
+}

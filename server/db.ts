@@ -1,0 +1,153 @@
+/**
+ * The server's only persistent state: one SQLite file per data directory.
+ * WAL mode plus a busy timeout lets `main.ts add-user` write while a server
+ * runs on the same directory. The schema evolves through an ordered list of
+ * migrations tracked in `PRAGMA user_version`.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+
+export type Database = DatabaseSync;
+
+export interface Migration {
+  /** Becomes `PRAGMA user_version` once applied; must be 1, 2, 3, ... in order. */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/**
+ * Append-only: never edit an applied migration, add a new one instead
+ * (organizations, repositories, teams, eggs will each come as new entries).
+ * Tables use AUTOINCREMENT where a row id is embedded in a token, so a
+ * deleted row's id is never handed out again.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "users, API tokens, sessions, settings",
+    sql: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        is_site_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_site_admin IN (0, 1)),
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        UNIQUE (user_id, name)
+      );
+      CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        api_token_id INTEGER REFERENCES api_tokens(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX sessions_user_id ON sessions(user_id);
+      CREATE INDEX sessions_api_token_id ON sessions(api_token_id);
+      CREATE INDEX sessions_expires_at ON sessions(expires_at);
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+export const DATABASE_FILE_NAME = "eds.sqlite";
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating if needed) `dataDir/eds.sqlite` and brings its schema up to date. */
+export function openDatabase(
+  dataDir: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Database {
+  const db = new DatabaseSync(join(dataDir, DATABASE_FILE_NAME));
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    migrate(db, migrations);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
+}
+
+/**
+ * Applies each pending migration in its own IMMEDIATE transaction. The version
+ * is re-read inside the transaction because another process (a concurrent
+ * `add-user`) may have migrated in the meantime.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `migration #${index} has version ${migration.version}, expected ${index + 1}`,
+      );
+    }
+  });
+  const latest = migrations.length;
+  const current = schemaVersion(db);
+  if (current > latest) {
+    throw new Error(
+      `database schema version ${current} is newer than this server supports (${latest})`,
+    );
+  }
+  for (const migration of migrations.slice(current)) {
+    inTransaction(db, () => {
+      if (schemaVersion(db) >= migration.version) return;
+      db.exec(migration.sql);
+      db.exec(`PRAGMA user_version = ${migration.version}`);
+    });
+  }
+}
+
+/**
+ * Runs `work` inside BEGIN IMMEDIATE ... COMMIT. IMMEDIATE takes the write lock
+ * up front, so concurrent writers wait on busy_timeout instead of failing.
+ */
+export function inTransaction<T>(db: Database, work: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+export function getSetting(db: Database, key: string): string | undefined {
+  const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(key) as
+    | { value: string }
+    | undefined;
+  return row?.value;
+}
+
+/** Stores `create()` under `key` unless a value exists already; returns the stored value. */
+export function getOrCreateSetting(db: Database, key: string, create: () => string): string {
+  const existing = getSetting(db, key);
+  if (existing !== undefined) return existing;
+  // OR IGNORE: another process may have stored a value since the read above; keep theirs.
+  db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)").run(key, create());
+  const value = getSetting(db, key);
+  if (value === undefined) throw new Error(`setting ${key} could not be stored`);
+  return value;
+}

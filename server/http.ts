@@ -1,0 +1,202 @@
+/**
+ * HTTP plumbing shared by every route: the error type handlers throw, JSON
+ * response helpers, a size-capped JSON body reader and a tiny URLPattern router
+ * that serves the same routes under both EDS API roots.
+ */
+
+/** Thrown by handlers to answer with `{"error": message}` and a given status. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** Every error body in this server has the EDS shape `{"error": "..."}`. */
+export function errorResponse(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return jsonResponse({ error: message }, status, headers);
+}
+
+export function noContent(): Response {
+  return new Response(null, { status: 204 });
+}
+
+export const DEFAULT_JSON_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Reads a JSON object body. The body is streamed and abandoned as soon as it
+ * passes `limitBytes`, so a huge upload cannot exhaust memory.
+ */
+export async function readJson(
+  request: Request,
+  limitBytes = DEFAULT_JSON_LIMIT_BYTES,
+): Promise<Record<string, unknown>> {
+  const tooLarge = () => new HttpError(413, `Request body too large (limit ${limitBytes} bytes)`);
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge();
+
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limitBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, "Request body is not valid UTF-8");
+  }
+  if (text.trim() === "") throw new HttpError(400, "Request body must be a JSON object");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Request body is not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError(400, "Request body must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The EDS API generation a request came in on; routes may answer differently per version. */
+export type ApiVersion = 0 | 1;
+
+const API_ROOTS: ReadonlyArray<readonly [string, ApiVersion]> = [
+  ["/api/v0/json", 0],
+  ["/api/v1/json", 1],
+];
+
+export interface RouteContext {
+  request: Request;
+  url: URL;
+  /** Path parameters, percent-decoded. */
+  params: Record<string, string>;
+  apiVersion: ApiVersion;
+}
+
+export type RouteHandler = (context: RouteContext) => Response | Promise<Response>;
+
+interface Route {
+  method: string;
+  pattern: URLPattern;
+  handler: RouteHandler;
+}
+
+/**
+ * Routes are registered relative to the API root (e.g. "/auth/tokens/api/:name");
+ * the router strips `/api/v0/json` or `/api/v1/json` first. Unknown paths raise
+ * 404, known paths with another method raise 405 with an Allow header.
+ */
+export class Router {
+  readonly #routes: Route[] = [];
+
+  add(method: string, pathname: string, handler: RouteHandler): this {
+    this.#routes.push({
+      method: method.toUpperCase(),
+      pattern: new URLPattern({ pathname }),
+      handler,
+    });
+    return this;
+  }
+
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const located = splitApiRoot(url.pathname);
+    if (!located) throw new HttpError(404, "Not found");
+
+    // HEAD is answered by the GET handler with the body dropped.
+    const lookupMethod = request.method === "HEAD" ? "GET" : request.method;
+    const allowed = new Set<string>();
+    for (const route of this.#routes) {
+      const match = route.pattern.exec({ pathname: located.path });
+      if (!match) continue;
+      allowed.add(route.method);
+      if (route.method !== lookupMethod) continue;
+      const params: Record<string, string> = {};
+      for (const [key, value] of Object.entries(match.pathname.groups)) {
+        if (value !== undefined) params[key] = safeDecode(value);
+      }
+      const response = await route.handler({
+        request,
+        url,
+        params,
+        apiVersion: located.version,
+      });
+      if (request.method !== "HEAD") return response;
+      await response.body?.cancel();
+      return new Response(null, { status: response.status, headers: response.headers });
+    }
+    if (allowed.size === 0) throw new HttpError(404, "Not found");
+    if (allowed.has("GET")) allowed.add("HEAD");
+    const allow = [...allowed].sort().join(", ");
+    throw new HttpError(405, `Method ${request.method} not allowed (allowed: ${allow})`, {
+      allow,
+    });
+  }
+}
+
+function splitApiRoot(pathname: string): { version: ApiVersion; path: string } | null {
+  for (const [root, version] of API_ROOTS) {
+    if (pathname.startsWith(root + "/")) return { version, path: pathname.slice(root.length) };
+  }
+  return null;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Turns anything a handler threw into a JSON error response. Unexpected errors
+ * are reported through `logError` and hidden from the client as a plain 500.
+ */
+export function toErrorResponse(error: unknown, logError: (message: string) => void): Response {
+  if (error instanceof HttpError) {
+    return errorResponse(error.status, error.message, error.headers);
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  logError(`internal error: ${detail}`);
+  return errorResponse(500, "Internal server error");
+}

@@ -1,0 +1,282 @@
+/**
+ * Entry point of the reference EDS server.
+ *
+ *   deno run -A server/main.ts --data-dir DIR [--host H] [--port P]
+ *       [--tls-cert F --tls-key F] [--admin EMAIL] [--quiet]
+ *   deno run -A server/main.ts add-user --data-dir DIR EMAIL [--site-admin] < password
+ *
+ * Exit codes: 0 success / clean shutdown, 1 runtime failure, 2 bad usage.
+ */
+import { parseArgs } from "node:util";
+import { createApp, type Logger } from "./app.ts";
+import { type Database, openDatabase } from "./db.ts";
+import { createUser, ensureSiteAdmin, isPlausibleEmail, UserExistsError } from "./users.ts";
+
+const USAGE = "usage: main.ts --data-dir DIR [--host H] [--port P] [--tls-cert F --tls-key F] " +
+  "[--admin EMAIL] [--quiet] | main.ts add-user --data-dir DIR EMAIL [--site-admin]";
+const SHUTDOWN_GRACE_MS = 5000;
+
+/** A problem the user can fix by changing the command line; exits 2. */
+class UsageError extends Error {}
+
+/** A failure while doing the work; exits 1 unless told otherwise. */
+class CommandError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+}
+
+function printOut(line: string): void {
+  writeAll(Deno.stdout, line + "\n");
+}
+
+function printErr(line: string): void {
+  writeAll(Deno.stderr, line + "\n");
+}
+
+/** parseArgs errors are one line already; rethrow them as usage errors (exit 2). */
+function usageErrors<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) {
+    throw new UsageError(`--port must be an integer from 0 to 65535, got '${text}'`);
+  }
+  return port;
+}
+
+async function readFileArg(option: string, path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${option} file '${path}': ${(error as Error).message}`);
+  }
+}
+
+async function openDataDir(dataDir: string): Promise<Database> {
+  try {
+    await Deno.mkdir(dataDir, { recursive: true });
+    return openDatabase(dataDir);
+  } catch (error) {
+    throw new CommandError(`cannot open data directory '${dataDir}': ${(error as Error).message}`);
+  }
+}
+
+/** URLs need brackets around IPv6 literals. */
+function urlHost(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "8080" },
+        "data-dir": { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        admin: { type: "string" },
+        quiet: { type: "boolean", default: false },
+      },
+    })
+  );
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const dataDir = values["data-dir"];
+  if (!dataDir) throw new UsageError("--data-dir is required");
+  const port = parsePort(values.port);
+  const host = values.host;
+  if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
+    throw new UsageError("--tls-cert and --tls-key must be given together");
+  }
+  const tls = values["tls-cert"] && values["tls-key"]
+    ? {
+      cert: await readFileArg("--tls-cert", values["tls-cert"]),
+      key: await readFileArg("--tls-key", values["tls-key"]),
+    }
+    : undefined;
+  const adminEmail = values.admin;
+  if (adminEmail !== undefined && !isPlausibleEmail(adminEmail)) {
+    throw new UsageError(`--admin needs an email address, got '${adminEmail}'`);
+  }
+
+  const db = await openDataDir(dataDir);
+  try {
+    if (adminEmail !== undefined) {
+      await ensureSiteAdmin(db, adminEmail, () => {
+        const password = Deno.env.get("EDS_ADMIN_PASSWORD");
+        if (!password) {
+          throw new CommandError(
+            `EDS_ADMIN_PASSWORD must be set to create the site administrator ${adminEmail}`,
+            2,
+          );
+        }
+        return password;
+      });
+    }
+
+    const log: Logger = {
+      info: values.quiet ? () => {} : printErr,
+      error: printErr,
+    };
+    const app = createApp({ db, log });
+    const scheme = tls ? "https" : "http";
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    try {
+      server = Deno.serve({
+        hostname: host,
+        port,
+        ...tls,
+        // Our own ready line on stdout replaces Deno's default message on stderr.
+        onListen: (addr: Deno.NetAddr) =>
+          printOut(`Listening on ${scheme}://${urlHost(host)}:${addr.port}/`),
+      }, app);
+    } catch (error) {
+      throw new CommandError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    }
+    await runUntilSignal(server, db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** SIGINT/SIGTERM: finish in-flight requests, close the database, exit 0. */
+function runUntilSignal(server: Deno.HttpServer, db: Database): Promise<never> {
+  return new Promise<never>(() => {
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS));
+      await Promise.race([server.shutdown(), grace]);
+      db.close();
+      Deno.exit(0);
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
+}
+
+/** Reads one line from a pipe; resolves null if stdin ends before any character arrives. */
+async function readFirstLine(stream: ReadableStream<Uint8Array>): Promise<string | null> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let sawData = false;
+  try {
+    while (!text.includes("\n")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      sawData = true;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  if (!sawData) return null;
+  return text.split("\n", 1)[0]!.replace(/\r$/, "");
+}
+
+/** Interactive use: read a password from the terminal without echoing it. */
+async function promptPassword(): Promise<string> {
+  writeAll(Deno.stderr, "Password: ");
+  Deno.stdin.setRaw(true);
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(64);
+  try {
+    outer: while (true) {
+      const n = await Deno.stdin.read(buffer);
+      if (n === null) break;
+      for (const byte of buffer.subarray(0, n)) {
+        if (byte === 0x0d || byte === 0x0a) break outer;
+        if (byte === 0x03) throw new CommandError("interrupted", 130);
+        if (byte === 0x7f || byte === 0x08) bytes.pop();
+        else bytes.push(byte);
+      }
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+    writeAll(Deno.stderr, "\n");
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
+}
+
+async function addUser(args: string[]): Promise<void> {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        "data-dir": { type: "string" },
+        "site-admin": { type: "boolean", default: false },
+      },
+    })
+  );
+  const dataDir = values["data-dir"];
+  if (!dataDir) throw new UsageError("add-user: --data-dir is required");
+  if (positionals.length !== 1) throw new UsageError("add-user: expected exactly one EMAIL");
+  const email = positionals[0]!;
+  if (!isPlausibleEmail(email)) throw new UsageError(`add-user: invalid email address '${email}'`);
+
+  const password = Deno.stdin.isTerminal()
+    ? await promptPassword()
+    : await readFirstLine(Deno.stdin.readable);
+  if (password === null) {
+    throw new UsageError("add-user: no password on stdin (pipe it in as the first line)");
+  }
+  if (password === "") throw new UsageError("add-user: the password must not be empty");
+
+  const db = await openDataDir(dataDir);
+  try {
+    await createUser(db, email, password, { siteAdmin: values["site-admin"] });
+  } catch (error) {
+    if (error instanceof UserExistsError) throw new CommandError(`add-user: ${error.message}`);
+    throw error;
+  } finally {
+    db.close();
+  }
+  printErr(`Created ${values["site-admin"] ? "site administrator" : "user"} ${email}`);
+}
+
+export async function main(args: string[]): Promise<number> {
+  try {
+    if (args.includes("--help") || args.includes("-h")) {
+      printOut(USAGE);
+      return 0;
+    }
+    if (args[0] === "add-user") await addUser(args.slice(1));
+    else await serve(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      printErr(`error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof CommandError) {
+      printErr(`error: ${error.message}`);
+      return error.exitCode;
+    }
+    printErr(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

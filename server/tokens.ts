@@ -1,0 +1,210 @@
+/**
+ * API and session tokens. A token is a JWT-shaped string
+ * `b64url(header).b64url(payload).b64url(HMAC-SHA256(secret, header.payload))`
+ * whose payload names its database row. The database keeps only the SHA-256
+ * of the whole token, so a token can be checked but never shown again.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { type Database, getOrCreateSetting, inTransaction } from "./db.ts";
+
+export type TokenKind = "api" | "session";
+
+export interface TokenPayload {
+  typ: TokenKind;
+  /** Row id in api_tokens or sessions, depending on `typ`. */
+  id: number;
+  /** Random, so two tokens for the same row never look alike. */
+  jti: string;
+  /** Sessions only: expiry in seconds since the epoch (JWT NumericDate). */
+  exp?: number;
+}
+
+/** Sessions are short-lived; hatcher refreshes them every 240 s. */
+export const SESSION_LIFETIME_MS = 15 * 60 * 1000;
+
+const HEADER_SEGMENT = Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })).toString(
+  "base64url",
+);
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const MAX_TOKEN_LENGTH = 1024;
+const SECRET_SETTING = "token_hmac_secret";
+
+/** The HMAC key, created randomly on the first start and kept in `settings`. */
+export function loadTokenSecret(db: Database): Uint8Array {
+  const stored = getOrCreateSetting(db, SECRET_SETTING, () => randomBytes(32).toString("base64"));
+  return new Uint8Array(Buffer.from(stored, "base64"));
+}
+
+function sign(secret: Uint8Array, signingInput: string): Buffer {
+  return createHmac("sha256", secret).update(signingInput).digest();
+}
+
+export function signToken(secret: Uint8Array, payload: TokenPayload): string {
+  const signingInput = `${HEADER_SEGMENT}.${
+    Buffer.from(JSON.stringify(payload)).toString("base64url")
+  }`;
+  return `${signingInput}.${sign(secret, signingInput).toString("base64url")}`;
+}
+
+/** Returns the payload if the token is well-formed and signed with `secret`, else null. */
+export function readSignedPayload(secret: Uint8Array, token: string): TokenPayload | null {
+  if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return null;
+  const [header, payloadSegment, signature] = token.split(".") as [string, string, string];
+  if (header !== HEADER_SEGMENT) return null;
+  const expected = sign(secret, `${header}.${payloadSegment}`);
+  const given = Buffer.from(signature, "base64url");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(payloadSegment, "base64url").toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (typeof payload !== "object" || payload === null) return null;
+  const { typ, id, jti, exp } = payload as Record<string, unknown>;
+  if (typ !== "api" && typ !== "session") return null;
+  if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) return null;
+  if (typeof jti !== "string") return null;
+  if (typ === "session" && typeof exp !== "number") return null;
+  return typ === "session" ? { typ, id, jti, exp: exp as number } : { typ, id, jti };
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function newJti(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+export interface ApiTokenInfo {
+  id: number;
+  name: string;
+  created: string;
+  lastUsed: string | null;
+}
+
+/** What a valid token proves: who the caller is and which API token (if any) it stems from. */
+export interface VerifiedToken {
+  kind: TokenKind;
+  userId: number;
+  /** The API token itself, or the one a session was obtained with; null for password sessions. */
+  apiTokenId: number | null;
+}
+
+export class ApiTokenExistsError extends Error {
+  constructor(name: string) {
+    super(`An API token named '${name}' already exists`);
+    this.name = "ApiTokenExistsError";
+  }
+}
+
+/** Issues, lists, revokes and verifies tokens stored in one database. */
+export class TokenStore {
+  readonly #db: Database;
+  readonly #secret: Uint8Array;
+
+  constructor(db: Database, secret: Uint8Array) {
+    this.#db = db;
+    this.#secret = secret;
+  }
+
+  /** Returns the new token; this is the only time its value exists outside the client. */
+  createApiToken(userId: number, name: string, now = new Date()): string {
+    return inTransaction(this.#db, () => {
+      const taken = this.#db.prepare("SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?")
+        .get(userId, name);
+      if (taken) throw new ApiTokenExistsError(name);
+      // The token embeds the row id, so insert first and store the hash right after.
+      const { lastInsertRowid } = this.#db.prepare(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, '', ?)",
+      ).run(userId, name, now.toISOString());
+      const id = Number(lastInsertRowid);
+      const token = signToken(this.#secret, { typ: "api", id, jti: newJti() });
+      this.#db.prepare("UPDATE api_tokens SET token_hash = ? WHERE id = ?").run(
+        hashToken(token),
+        id,
+      );
+      return token;
+    });
+  }
+
+  listApiTokens(userId: number): ApiTokenInfo[] {
+    const rows = this.#db.prepare(
+      "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY name",
+    ).all(userId) as Array<
+      { id: number; name: string; created_at: string; last_used_at: string | null }
+    >;
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      created: row.created_at,
+      lastUsed: row.last_used_at,
+    }));
+  }
+
+  /** Deleting cascades to the sessions obtained with the token. Returns false if none matched. */
+  deleteApiToken(userId: number, name: string): boolean {
+    const result = this.#db.prepare("DELETE FROM api_tokens WHERE user_id = ? AND name = ?")
+      .run(userId, name);
+    return result.changes > 0;
+  }
+
+  markApiTokenUsed(apiTokenId: number, now = new Date()): void {
+    this.#db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
+      now.toISOString(),
+      apiTokenId,
+    );
+  }
+
+  createSession(userId: number, apiTokenId: number | null, now = new Date()): string {
+    const expires = new Date(now.getTime() + SESSION_LIFETIME_MS);
+    return inTransaction(this.#db, () => {
+      // Opportunistic cleanup keeps the table from growing with dead sessions.
+      this.#db.prepare("DELETE FROM sessions WHERE expires_at < ?").run(now.toISOString());
+      const { lastInsertRowid } = this.#db.prepare(
+        "INSERT INTO sessions (user_id, api_token_id, token_hash, created_at, expires_at) " +
+          "VALUES (?, ?, '', ?, ?)",
+      ).run(userId, apiTokenId, now.toISOString(), expires.toISOString());
+      const id = Number(lastInsertRowid);
+      const token = signToken(this.#secret, {
+        typ: "session",
+        id,
+        jti: newJti(),
+        exp: Math.floor(expires.getTime() / 1000),
+      });
+      this.#db.prepare("UPDATE sessions SET token_hash = ? WHERE id = ?").run(hashToken(token), id);
+      return token;
+    });
+  }
+
+  /** Full check: signature, payload, row still present, stored hash, and session expiry. */
+  verify(token: string, now = new Date()): VerifiedToken | null {
+    const payload = readSignedPayload(this.#secret, token);
+    if (!payload) return null;
+    const tokenHash = hashToken(token);
+    if (payload.typ === "api") {
+      const row = this.#db.prepare("SELECT user_id, token_hash FROM api_tokens WHERE id = ?")
+        .get(payload.id) as { user_id: number; token_hash: string } | undefined;
+      if (!row || !sameHash(row.token_hash, tokenHash)) return null;
+      return { kind: "api", userId: row.user_id, apiTokenId: payload.id };
+    }
+    if ((payload.exp ?? 0) * 1000 <= now.getTime()) return null;
+    const row = this.#db.prepare(
+      "SELECT user_id, api_token_id, token_hash, expires_at FROM sessions WHERE id = ?",
+    ).get(payload.id) as
+      | { user_id: number; api_token_id: number | null; token_hash: string; expires_at: string }
+      | undefined;
+    if (!row || !sameHash(row.token_hash, tokenHash)) return null;
+    if (Date.parse(row.expires_at) <= now.getTime()) return null;
+    return { kind: "session", userId: row.user_id, apiTokenId: row.api_token_id };
+  }
+}

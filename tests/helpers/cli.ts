@@ -1,0 +1,111 @@
+/**
+ * Runs the real `hatcher` CLI (`deno run cli.ts`) as a subprocess, with a
+ * clean environment, for end-to-end tests.
+ */
+import { join } from "node:path";
+import { REPO_ROOT } from "./server.ts";
+
+export const CLI_PATH = join(REPO_ROOT, "cli.ts");
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunCliOptions {
+  /** Environment on top of the minimal one (PATH, HOME, DENO_DIR, NO_COLOR). */
+  env?: Record<string, string>;
+  /** Text piped to stdin; stdin is closed (empty) when not given. */
+  stdin?: string;
+  /** Kill the process after this many ms (it must never hang). @default 30000 */
+  timeoutMs?: number;
+}
+
+/** The environment every CLI run starts from: nothing of the developer's. */
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HATCHER_TEST_HOME") ?? "/nonexistent",
+    NO_COLOR: "1",
+  };
+  const denoDir = Deno.env.get("DENO_DIR");
+  if (denoDir) env.DENO_DIR = denoDir;
+  else env.DENO_DIR = join(Deno.env.get("HOME") ?? "/root", ".cache", "deno");
+  return env;
+}
+
+/** Runs `hatcher ARGS` and collects its exit code and output. */
+export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
+  return await runProcess(
+    [Deno.execPath(), "run", "-A", "--quiet", `--config=${join(REPO_ROOT, "deno.json")}`, CLI_PATH, ...args],
+    options,
+  );
+}
+
+/** Runs any command with the clean environment; used for `deno run <url>` too. */
+export async function runProcess(argv: string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const [command, ...args] = argv;
+  const child = new Deno.Command(command!, {
+    args,
+    env: { ...baseEnv(), ...options.env },
+    clearEnv: true,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, options.timeoutMs ?? 30_000);
+  const { code, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+/**
+ * Runs `hatcher ARGS` on a pseudo-terminal (util-linux `script`), typing
+ * `input` into it once the prompt is shown. Returns everything the terminal
+ * displayed.
+ */
+export async function runCliOnTty(
+  args: string[],
+  options: { env?: Record<string, string>; input: string; waitFor: string },
+): Promise<{ code: number; screen: string }> {
+  const quoted = [Deno.execPath(), "run", "-A", "--quiet", `--config=${join(REPO_ROOT, "deno.json")}`, CLI_PATH, ...args]
+    .map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qefc", quoted, "/dev/null"],
+    env: { ...baseEnv(), ...options.env, TERM: "xterm" },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let screen = "";
+  const writer = child.stdin.getWriter();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  let typed = false;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    screen += value;
+    if (!typed && screen.includes(options.waitFor)) {
+      typed = true;
+      await writer.write(new TextEncoder().encode(options.input));
+    }
+  }
+  clearTimeout(timer);
+  await writer.close().catch(() => {});
+  const { code } = await child.status;
+  await child.stderr.cancel();
+  return { code, screen };
+}
