@@ -285,8 +285,18 @@ function classifyFetchFailure(error: unknown, url: string): HatcherError {
   return new ConnectionError(`Cannot connect to ${url}: ${reason}`, url, { cause: error });
 }
 
+/** Plain words for the TLS failures of rustls (Deno) and OpenSSL (Node, Bun). */
+const TLS_REASONS: [RegExp, string][] = [
+  [/CaUsedAsEndEntity|self[- ]signed|DEPTH_ZERO/i, "self-signed certificate"],
+  [/UnknownIssuer|UNABLE_TO_GET_ISSUER|unable to (get|verify)/i, "certificate issuer is not trusted"],
+  [/NotValidForName|ALTNAME|hostname|Hostname/i, "certificate is not valid for this host name"],
+  [/Expired|CERT_HAS_EXPIRED/i, "certificate has expired"],
+];
+
 /** The most specific part of a chain like "fetch failed" → "...: Connection refused". */
 function innermostReason(reasons: string[]): string {
+  const all = reasons.join(" ");
+  for (const [pattern, words] of TLS_REASONS) if (pattern.test(all)) return words;
   const last = reasons.at(-1) ?? "unknown error";
   // Deno: "error sending request for url (...): client error (Connect): tcp connect error: ..."
   const parts = last.split(/\): |: /);

@@ -136,6 +136,12 @@ async function serve(args: string[]): Promise<void> {
     };
     const app = createApp({ db, log });
     const scheme = tls ? "https" : "http";
+    // Listen for signals before announcing readiness, so a signal sent right
+    // after the ready line cannot kill the process with 130/143.
+    const shutdown = new AbortController();
+    const stopOnSignal = () => shutdown.abort();
+    Deno.addSignalListener("SIGINT", stopOnSignal);
+    Deno.addSignalListener("SIGTERM", stopOnSignal);
     let server: Deno.HttpServer<Deno.NetAddr>;
     try {
       server = Deno.serve({
@@ -149,27 +155,20 @@ async function serve(args: string[]): Promise<void> {
     } catch (error) {
       throw new CommandError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
     }
-    await runUntilSignal(server, db);
-  } catch (error) {
+    await new Promise((resolve) => shutdown.signal.addEventListener("abort", resolve));
+    // Finish in-flight requests, but do not wait forever on a stuck client.
+    await Promise.race([server.shutdown(), delay(SHUTDOWN_GRACE_MS)]);
+    Deno.removeSignalListener("SIGINT", stopOnSignal);
+    Deno.removeSignalListener("SIGTERM", stopOnSignal);
+  } finally {
     db.close();
-    throw error;
   }
 }
 
-/** SIGINT/SIGTERM: finish in-flight requests, close the database, exit 0. */
-function runUntilSignal(server: Deno.HttpServer, db: Database): Promise<never> {
-  return new Promise<never>(() => {
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS));
-      await Promise.race([server.shutdown(), grace]);
-      db.close();
-      Deno.exit(0);
-    };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    Deno.unrefTimer(timer);
   });
 }
 

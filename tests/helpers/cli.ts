@@ -18,6 +18,8 @@ export interface RunCliOptions {
   env?: Record<string, string>;
   /** Text piped to stdin; stdin is closed (empty) when not given. */
   stdin?: string;
+  /** Working directory. @default the current one */
+  cwd?: string;
   /** Kill the process after this many ms (it must never hang). @default 30000 */
   timeoutMs?: number;
 }
@@ -38,7 +40,15 @@ export function baseEnv(): Record<string, string> {
 /** Runs `hatcher ARGS` and collects its exit code and output. */
 export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
   return await runProcess(
-    [Deno.execPath(), "run", "-A", "--quiet", `--config=${join(REPO_ROOT, "deno.json")}`, CLI_PATH, ...args],
+    [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      `--config=${join(REPO_ROOT, "deno.json")}`,
+      CLI_PATH,
+      ...args,
+    ],
     options,
   );
 }
@@ -50,6 +60,7 @@ export async function runProcess(argv: string[], options: RunCliOptions = {}): P
     args,
     env: { ...baseEnv(), ...options.env },
     clearEnv: true,
+    cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
@@ -79,7 +90,15 @@ export async function runCliOnTty(
   args: string[],
   options: { env?: Record<string, string>; input: string; waitFor: string },
 ): Promise<{ code: number; screen: string }> {
-  const quoted = [Deno.execPath(), "run", "-A", "--quiet", `--config=${join(REPO_ROOT, "deno.json")}`, CLI_PATH, ...args]
+  const quoted = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--quiet",
+    `--config=${join(REPO_ROOT, "deno.json")}`,
+    CLI_PATH,
+    ...args,
+  ]
     .map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
   const child = new Deno.Command("script", {
     args: ["-qefc", quoted, "/dev/null"],

@@ -1,0 +1,229 @@
+/**
+ * The library (`mod.ts`) in-process against the reference server, plus small
+ * loopback servers for what the reference server cannot be made to do on
+ * demand (fail with 500, hang, redirect).
+ */
+import assert from "node:assert/strict";
+import {
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  createToken,
+  HatcherError,
+  listTokens,
+  login,
+  NotFoundError,
+  revokeToken,
+  ServerError,
+  TimeoutError,
+  TlsError,
+  VERSION,
+} from "../mod.ts";
+import { REPO_ROOT, startServer } from "./helpers/server.ts";
+import { makeSelfSignedCertificate } from "./helpers/tls.ts";
+
+const ADMIN = { email: "lib@example.com", password: "library password" };
+const asAdmin = { username: ADMIN.email, password: ADMIN.password };
+
+/** A loopback server with a custom handler, for failure modes. */
+function serveOnce(handler: Deno.ServeHandler): Deno.HttpServer & { url: string } {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
+  return Object.assign(server, { url: `http://127.0.0.1:${server.addr.port}` });
+}
+
+Deno.test("login, createToken, listTokens and revokeToken round trip", async () => {
+  await using server = await startServer({ admin: ADMIN });
+  const session = await login(server.url, asAdmin);
+  assert.equal(session.authMethod, "password");
+  assert.equal(session.username, ADMIN.email);
+  assert.equal(session.url, server.url);
+
+  const created = await createToken(session, "lib-token");
+  assert.equal(created.name, "lib-token");
+  let [listed] = await listTokens(session);
+  assert.equal(listed?.name, "lib-token");
+  assert.equal(listed?.lastUsed, null);
+  assert.ok(!Number.isNaN(Date.parse(listed!.created)));
+
+  const viaToken = await login(`${server.url}/`, { token: created.token });
+  assert.equal(viaToken.authMethod, "token");
+  assert.equal(viaToken.username, undefined);
+  [listed] = await listTokens(viaToken);
+  assert.ok(listed?.lastUsed, "using the token sets lastUsed");
+
+  await revokeToken(viaToken, "lib-token");
+  await assert.rejects(listTokens(viaToken), AuthenticationError, "its session dies with it");
+  await assert.rejects(login(server.url, { token: created.token }), AuthenticationError);
+  assert.deepEqual(await listTokens(session), []);
+});
+
+Deno.test("the password wins when both credentials are given", async () => {
+  await using server = await startServer({ admin: ADMIN });
+  const session = await login(server.url, { ...asAdmin, token: "bogus" });
+  assert.equal(session.authMethod, "password");
+});
+
+Deno.test("incomplete credentials are a TypeError before any request", async () => {
+  let requests = 0;
+  const counting: typeof fetch = (input, init) => {
+    requests++;
+    return fetch(input, init);
+  };
+  const options = { fetch: counting };
+  await assert.rejects(login("http://127.0.0.1:9", { password: "x" }, options), TypeError);
+  await assert.rejects(login("http://127.0.0.1:9", { username: "a@b.c" }, options), TypeError);
+  await assert.rejects(login("http://127.0.0.1:9", {}, options), TypeError);
+  await assert.rejects(login("ftp://host", { token: "t" }, options), TypeError);
+  assert.equal(requests, 0);
+});
+
+Deno.test("typed errors: conflict and not found carry the server's text", async () => {
+  await using server = await startServer({ admin: ADMIN });
+  const session = await login(server.url, asAdmin);
+  await createToken(session, "dup");
+  const conflict = await assert.rejects(createToken(session, "dup"), (error) => {
+    assert.ok(error instanceof ConflictError);
+    assert.equal(error.status, 409);
+    assert.equal(error.method, "POST");
+    assert.equal(error.message, "An API token named 'dup' already exists");
+    return true;
+  });
+  void conflict;
+  await assert.rejects(revokeToken(session, "missing"), (error) => {
+    assert.ok(error instanceof NotFoundError);
+    assert.equal(error.message, "No API token named 'missing'");
+    return true;
+  });
+});
+
+Deno.test("requests carry the hatcher User-Agent and a session token, not the password", async () => {
+  await using server = await startServer({ admin: ADMIN });
+  const seen: { url: string; headers: Headers }[] = [];
+  const recording: typeof fetch = (input, init) => {
+    seen.push({ url: String(input), headers: new Headers(init?.headers) });
+    return fetch(input, init);
+  };
+  const session = await login(server.url, asAdmin, { fetch: recording });
+  await listTokens(session);
+  assert.equal(seen.length, 2);
+  for (const { headers } of seen) assert.equal(headers.get("user-agent"), `hatcher/${VERSION}`);
+  assert.match(seen[0]!.headers.get("authorization")!, /^Basic /);
+  assert.match(seen[1]!.headers.get("authorization")!, /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+  assert.ok(seen[1]!.url.endsWith("/api/v1/json/auth/tokens/api"));
+});
+
+Deno.test("a session value holds no secret", async () => {
+  await using server = await startServer({ admin: ADMIN });
+  const session = await login(server.url, asAdmin);
+  const { token } = await createToken(session, "hidden");
+  const viaToken = await login(server.url, { token });
+  for (const shown of [Deno.inspect(session), JSON.stringify(session), Deno.inspect(viaToken)]) {
+    assert.ok(!shown.includes(ADMIN.password) && !shown.includes(token), shown);
+  }
+});
+
+Deno.test("apiVersion 0 uses /api/v0/json", async () => {
+  await using server = await startServer({ admin: ADMIN });
+  const urls: string[] = [];
+  const session = await login(server.url, asAdmin, {
+    apiVersion: 0,
+    fetch: (input, init) => (urls.push(String(input)), fetch(input, init)),
+  });
+  await listTokens(session);
+  assert.ok(urls.every((url) => url.includes("/api/v0/json/")), urls.join());
+});
+
+Deno.test("a stopped server gives a ConnectionError naming the URL", async () => {
+  const server = await startServer();
+  await server.stop();
+  await assert.rejects(login(server.url, { token: "t" }), (error) => {
+    assert.ok(error instanceof ConnectionError && !(error instanceof TlsError));
+    assert.ok(error.message.startsWith(`Cannot connect to ${server.url}/`), error.message);
+    return true;
+  });
+});
+
+Deno.test("a server that never answers gives a TimeoutError", async () => {
+  const hung = Promise.withResolvers<void>();
+  await using server = serveOnce(async () => {
+    await hung.promise;
+    return new Response("late");
+  });
+  await assert.rejects(login(server.url, { token: "t" }, { timeout: 200 }), (error) => {
+    assert.ok(error instanceof TimeoutError);
+    assert.match(error.message, /within 0\.2 s/);
+    return true;
+  });
+  hung.resolve();
+});
+
+Deno.test("an aborted signal cancels the request", async () => {
+  const hung = Promise.withResolvers<void>();
+  await using server = serveOnce(async () => {
+    await hung.promise;
+    return new Response("late");
+  });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException("user gave up", "AbortError")), 100);
+  await assert.rejects(
+    login(server.url, { token: "t" }, { signal: controller.signal }),
+    (error) => error instanceof DOMException && error.name === "AbortError",
+  );
+  hung.resolve();
+});
+
+Deno.test("a 5xx is a ServerError with the server's text", async () => {
+  await using server = serveOnce(() =>
+    Response.json({ error: "database is on fire" }, { status: 503 })
+  );
+  await assert.rejects(login(server.url, { token: "t" }), (error) => {
+    assert.ok(error instanceof ServerError);
+    assert.equal(error.status, 503);
+    assert.equal(error.message, "Server error (HTTP 503): database is on fire");
+    return true;
+  });
+});
+
+Deno.test("a redirect is refused, not followed, and named", async () => {
+  let followed = false;
+  await using server = serveOnce((request) => {
+    if (new URL(request.url).pathname.startsWith("/elsewhere")) followed = true;
+    return new Response(null, { status: 302, headers: { location: "/elsewhere" } });
+  });
+  await assert.rejects(login(server.url, { token: "t" }), (error) => {
+    assert.ok(error instanceof HatcherError);
+    assert.match(error.message, /redirected POST .* to .*\/elsewhere/);
+    return true;
+  });
+  assert.equal(followed, false);
+});
+
+Deno.test("TLS: a self-signed server is a TlsError, and insecure: true connects", async () => {
+  const cert = await makeSelfSignedCertificate();
+  try {
+    await using server = await startServer({
+      admin: ADMIN,
+      tlsCert: cert.certFile,
+      tlsKey: cert.keyFile,
+    });
+    await assert.rejects(login(server.url, asAdmin), (error) => {
+      assert.ok(error instanceof TlsError);
+      assert.ok(error.message.includes(server.url), error.message);
+      assert.match(error.message, /self-signed certificate/);
+      assert.match(error.message, /--insecure/);
+      return true;
+    });
+    const session = await login(server.url, asAdmin, { insecure: true });
+    const { token } = await createToken(session, "tls");
+    assert.deepEqual((await listTokens(session)).map((t) => t.name), ["tls"]);
+    await revokeToken(session, "tls");
+    await assert.rejects(login(server.url, { token }, { insecure: true }), AuthenticationError);
+  } finally {
+    await Deno.remove(cert.dir, { recursive: true });
+  }
+});
+
+Deno.test("VERSION matches deno.json", async () => {
+  const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
+  assert.equal(VERSION, config.version);
+});
