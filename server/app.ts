@@ -32,7 +32,7 @@ export function createApp({ db, log }: AppOptions): App {
     try {
       response = await router.handle(request);
     } catch (error) {
-      response = toErrorResponse(error, log.error);
+      response = toErrorResponse(error, (line) => log.error(line));
     }
     // Only method, path (no query) and status: never headers or bodies, which carry secrets.
     const { pathname } = new URL(request.url);

@@ -6,7 +6,7 @@
 import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 
-/** About 40-70 ms per hash on a small machine: slow for guessing, fast enough for tests. */
+/** Node's default cost: ~70 ms per hash on a 2-core box; raise it later, hashes record their params. */
 export const DEFAULT_SCRYPT_PARAMS = { N: 16384, r: 8, p: 1 } as const;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
