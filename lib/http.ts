@@ -225,7 +225,9 @@ async function errorFromResponse(
     await response.body?.cancel();
     const location = response.headers.get("location");
     return new HatcherError(
-      `The server redirected ${method} ${url} to ${location ? sanitizeUrl(location) : "elsewhere"}` +
+      `The server redirected ${method} ${url} to ${
+        location ? sanitizeUrl(location) : "elsewhere"
+      }` +
         "; use the final address as the server URL",
     );
   }
@@ -288,7 +290,10 @@ function classifyFetchFailure(error: unknown, url: string): HatcherError {
 /** Plain words for the TLS failures of rustls (Deno) and OpenSSL (Node, Bun). */
 const TLS_REASONS: [RegExp, string][] = [
   [/CaUsedAsEndEntity|self[- ]signed|DEPTH_ZERO/i, "self-signed certificate"],
-  [/UnknownIssuer|UNABLE_TO_GET_ISSUER|unable to (get|verify)/i, "certificate issuer is not trusted"],
+  [
+    /UnknownIssuer|UNABLE_TO_GET_ISSUER|unable to (get|verify)/i,
+    "certificate issuer is not trusted",
+  ],
   [/NotValidForName|ALTNAME|hostname|Hostname/i, "certificate is not valid for this host name"],
   [/Expired|CERT_HAS_EXPIRED/i, "certificate has expired"],
 ];

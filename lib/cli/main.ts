@@ -41,16 +41,21 @@ function report(error: unknown, io: IO, debug: boolean): number {
 
 function describe(error: unknown): { code: number; message: string } {
   if (error instanceof UsageError) return { code: ExitCode.usage, message: error.message };
-  if (error instanceof InterruptedError) return { code: ExitCode.interrupted, message: "Interrupted" };
+  if (error instanceof InterruptedError) {
+    return { code: ExitCode.interrupted, message: "Interrupted" };
+  }
   if (error instanceof HatcherError) return { code: ExitCode.failure, message: error.message };
   const text = error instanceof Error ? error.message : String(error);
-  return { code: ExitCode.failure, message: `Unexpected error: ${text} (run with --debug for details)` };
+  return {
+    code: ExitCode.failure,
+    message: `Unexpected error: ${text} (run with --debug for details)`,
+  };
 }
 
 /** The stack of an error and of each cause, for `--debug`. */
 function stackOf(error: unknown): string {
   const parts: string[] = [];
-  for (let current = error; current !== undefined; ) {
+  for (let current = error; current !== undefined;) {
     parts.push(current instanceof Error ? current.stack ?? String(current) : String(current));
     current = current instanceof Error ? current.cause : undefined;
     if (current !== undefined) parts.push("Caused by:");
