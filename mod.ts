@@ -9,7 +9,7 @@
  *
  * @example Create, list and revoke an API token
  * ```ts
- * import { createToken, listTokens, login, revokeToken } from "./mod.ts";
+ * import { createToken, listTokens, login, revokeToken } from "@hatcher/hatcher";
  *
  * const session = await login("http://127.0.0.1:8080", {
  *   username: "user@example.com",

@@ -14,7 +14,7 @@
  *
  * @example Tell hatcher errors from programming errors
  * ```ts
- * import { HatcherError, listTokens, login } from "./mod.ts";
+ * import { HatcherError, listTokens, login } from "@hatcher/hatcher";
  * try {
  *   const session = await login("http://127.0.0.1:8080", { token: "bad" });
  *   await listTokens(session);
@@ -32,7 +32,18 @@ export class HatcherError extends Error {
   }
 }
 
-/** What an {@linkcode HttpError} knows about the failed request. */
+/**
+ * What an {@linkcode HttpError} knows about the failed request.
+ *
+ * @example Log a failure without secrets
+ * ```ts
+ * import { HttpError, type HttpErrorDetails } from "@hatcher/hatcher";
+ * function describe(error: HttpError): HttpErrorDetails {
+ *   const { status, method, url, serverMessage } = error;
+ *   return { status, method, url, serverMessage };
+ * }
+ * ```
+ */
 export interface HttpErrorDetails {
   /** HTTP status code of the response. */
   status: number;
@@ -49,7 +60,7 @@ export interface HttpErrorDetails {
  *
  * @example Inspect a failed request
  * ```ts
- * import { HttpError, login } from "./mod.ts";
+ * import { HttpError, login } from "@hatcher/hatcher";
  * try {
  *   await login("http://127.0.0.1:8080", { username: "a@b.c", password: "wrong" });
  * } catch (error) {
@@ -86,7 +97,7 @@ export class HttpError extends HatcherError {
  *
  * @example Ask for new credentials
  * ```ts
- * import { AuthenticationError, login } from "./mod.ts";
+ * import { AuthenticationError, login } from "@hatcher/hatcher";
  * try {
  *   await login("http://127.0.0.1:8080", { token: "revoked" });
  * } catch (error) {
@@ -107,7 +118,7 @@ export class AuthenticationError extends HttpError {
  *
  * @example
  * ```ts
- * import { PermissionDeniedError } from "./mod.ts";
+ * import { PermissionDeniedError } from "@hatcher/hatcher";
  * const error: unknown = new Error();
  * if (error instanceof PermissionDeniedError) console.error(error.message);
  * ```
@@ -126,7 +137,7 @@ export class PermissionDeniedError extends HttpError {
  *
  * @example
  * ```ts
- * import { NotFoundError, revokeToken, type Session } from "./mod.ts";
+ * import { NotFoundError, revokeToken, type Session } from "@hatcher/hatcher";
  * declare const session: Session;
  * try {
  *   await revokeToken(session, "no-such-token");
@@ -153,7 +164,7 @@ export class NotFoundError extends HttpError {
  *
  * @example
  * ```ts
- * import { ConflictError, createToken, type Session } from "./mod.ts";
+ * import { ConflictError, createToken, type Session } from "@hatcher/hatcher";
  * declare const session: Session;
  * try {
  *   await createToken(session, "laptop");
@@ -175,7 +186,7 @@ export class ConflictError extends HttpError {
  *
  * @example
  * ```ts
- * import { ServerError } from "./mod.ts";
+ * import { ServerError } from "@hatcher/hatcher";
  * const error: unknown = new Error();
  * if (error instanceof ServerError) console.error(error.status);
  * ```
@@ -198,7 +209,7 @@ export class ServerError extends HttpError {
  *
  * @example
  * ```ts
- * import { ConnectionError, login } from "./mod.ts";
+ * import { ConnectionError, login } from "@hatcher/hatcher";
  * try {
  *   await login("http://127.0.0.1:1", { token: "t" });
  * } catch (error) {
@@ -222,7 +233,7 @@ export class ConnectionError extends HatcherError {
  *
  * @example
  * ```ts
- * import { login, TimeoutError } from "./mod.ts";
+ * import { login, TimeoutError } from "@hatcher/hatcher";
  * try {
  *   await login("http://127.0.0.1:8080", { token: "t" }, { timeout: 1 });
  * } catch (error) {
@@ -245,7 +256,7 @@ export class TimeoutError extends ConnectionError {
  *
  * @example
  * ```ts
- * import { login, TlsError } from "./mod.ts";
+ * import { login, TlsError } from "@hatcher/hatcher";
  * try {
  *   await login("https://127.0.0.1:8443", { token: "t" });
  * } catch (error) {

@@ -21,10 +21,28 @@ import {
 import { createInsecureFetch } from "./insecure_fetch.ts";
 import { VERSION } from "./version.ts";
 
-/** Generation of the server's REST API: `/api/v0/json` or `/api/v1/json`. */
+/**
+ * Generation of the server's REST API: `/api/v0/json` or `/api/v1/json`.
+ *
+ * @example Talk to a legacy server
+ * ```ts
+ * import { type ApiVersion, login } from "@hatcher/hatcher";
+ * const apiVersion: ApiVersion = 0;
+ * await login("http://127.0.0.1:8080", { token: "<api token>" }, { apiVersion });
+ * ```
+ */
 export type ApiVersion = 0 | 1;
 
-/** Connection options shared by every library function that opens a session. */
+/**
+ * Connection options shared by every library function that opens a session.
+ *
+ * @example A trusted server with a self-signed certificate, 10 s timeout
+ * ```ts
+ * import { type ClientOptions, login } from "@hatcher/hatcher";
+ * const options: ClientOptions = { insecure: true, timeout: 10_000 };
+ * await login("https://eds.internal:8443", { token: "<api token>" }, options);
+ * ```
+ */
 export interface ClientOptions {
   /**
    * Skip TLS certificate verification (for a trusted server with a self-signed

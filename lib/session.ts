@@ -21,6 +21,16 @@ import {
 /**
  * How to authenticate: a user name and password, or an API token. When both
  * kinds are given, the password is used.
+ *
+ * @example Credentials from the environment, password first
+ * ```ts
+ * import type { Credentials } from "@hatcher/hatcher";
+ * const credentials: Credentials = {
+ *   username: Deno.env.get("HATCHER_USERNAME"),
+ *   password: Deno.env.get("HATCHER_PASSWORD"),
+ *   token: Deno.env.get("HATCHER_TOKEN"),
+ * };
+ * ```
  */
 export interface Credentials {
   /** User name (an email address) for password authentication. */
@@ -31,7 +41,17 @@ export interface Credentials {
   token?: string;
 }
 
-/** An authenticated connection to a server, returned by {@linkcode login}. */
+/**
+ * An authenticated connection to a server, returned by {@linkcode login}.
+ * It holds no secret that printing it could reveal.
+ *
+ * @example Say how a session was opened
+ * ```ts
+ * import { login } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * console.log(`${session.url} via ${session.authMethod}`);
+ * ```
+ */
 export interface Session {
   /** The server's root URL, normalised (no trailing slash). */
   readonly url: string;
@@ -70,7 +90,7 @@ const states = new WeakMap<Session, SessionState>();
  *
  * @example Log in with an API token from the environment
  * ```ts
- * import { listTokens, login } from "./mod.ts";
+ * import { listTokens, login } from "@hatcher/hatcher";
  * const session = await login("http://127.0.0.1:8080", {
  *   token: Deno.env.get("HATCHER_TOKEN"),
  * });

@@ -7,7 +7,18 @@ import { HatcherError } from "./errors.ts";
 import { apiPath, readJson } from "./http.ts";
 import { type Session, sessionRequest } from "./session.ts";
 
-/** An API token as listed by the server: metadata only, never the secret. */
+/**
+ * An API token as listed by the server: metadata only, never the secret.
+ *
+ * @example Tokens not used for 90 days
+ * ```ts
+ * import { type ApiToken, listTokens, type Session } from "@hatcher/hatcher";
+ * declare const session: Session;
+ * const cutoff = Date.now() - 90 * 86_400_000;
+ * const stale: ApiToken[] = (await listTokens(session))
+ *   .filter((t) => Date.parse(t.lastUsed ?? t.created) < cutoff);
+ * ```
+ */
 export interface ApiToken {
   /** The token's name, unique per user. */
   name: string;
@@ -17,7 +28,18 @@ export interface ApiToken {
   lastUsed: string | null;
 }
 
-/** A newly created API token, the only time its secret is shown. */
+/**
+ * A newly created API token, the only time its secret is shown.
+ *
+ * @example Keep the secret, print only the name
+ * ```ts
+ * import { type CreatedApiToken, createToken, type Session } from "@hatcher/hatcher";
+ * declare const session: Session;
+ * const created: CreatedApiToken = await createToken(session, "ci");
+ * await Deno.writeTextFile("ci-token.txt", created.token, { mode: 0o600 });
+ * console.log(`created ${created.name}`);
+ * ```
+ */
 export interface CreatedApiToken {
   /** The token's name. */
   name: string;
@@ -35,7 +57,7 @@ export interface CreatedApiToken {
  *
  * @example Create a token for a CI job
  * ```ts
- * import { createToken, login } from "./mod.ts";
+ * import { createToken, login } from "@hatcher/hatcher";
  * const session = await login("http://127.0.0.1:8080", {
  *   username: "user@example.com",
  *   password: "s3cret",
@@ -61,7 +83,7 @@ export async function createToken(session: Session, name: string): Promise<Creat
  *
  * @example Find tokens that were never used
  * ```ts
- * import { listTokens, login } from "./mod.ts";
+ * import { listTokens, login } from "@hatcher/hatcher";
  * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
  * const unused = (await listTokens(session)).filter((t) => t.lastUsed === null);
  * ```
@@ -87,7 +109,7 @@ export async function listTokens(session: Session): Promise<ApiToken[]> {
  *
  * @example Rotate a token
  * ```ts
- * import { createToken, login, revokeToken } from "./mod.ts";
+ * import { createToken, login, revokeToken } from "@hatcher/hatcher";
  * const session = await login("http://127.0.0.1:8080", { token: "<old token>" });
  * const fresh = await createToken(session, "ci-token-2");
  * await revokeToken(session, "ci-token");

@@ -24,13 +24,33 @@ export interface RunCliOptions {
   timeoutMs?: number;
 }
 
+const PASSED_THROUGH = [
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NPM_CONFIG_REGISTRY",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+];
+
 /** The environment every CLI run starts from: nothing of the developer's. */
 export function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-    HOME: Deno.env.get("HATCHER_TEST_HOME") ?? "/nonexistent",
+    HOME: "/nonexistent",
     NO_COLOR: "1",
   };
+  // The machine's trust store and proxy settings: Deno may still fetch npm
+  // metadata (e.g. for `deno run <url>`, which has no lockfile).
+  for (const name of PASSED_THROUGH) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
   const denoDir = Deno.env.get("DENO_DIR");
   if (denoDir) env.DENO_DIR = denoDir;
   else env.DENO_DIR = join(Deno.env.get("HOME") ?? "/root", ".cache", "deno");
