@@ -25,6 +25,7 @@ export interface RunCliOptions {
 }
 
 const PASSED_THROUGH = [
+  "NODE_EXTRA_CA_CERTS",
   "SSL_CERT_FILE",
   "SSL_CERT_DIR",
   "DENO_CERT",
