@@ -33,6 +33,43 @@ export {
   revokeToken,
 } from "./lib/tokens.ts";
 export {
+  createOrganization,
+  listOrganizations,
+  type NewOrganization,
+} from "./lib/organizations.ts";
+export {
+  createRepository,
+  deleteRepository,
+  type DeleteRepositoryOptions,
+  listRepositories,
+  listUserRepositories,
+  type NewRepository,
+  type RepositoryAccess,
+  type RepositoryRef,
+  type UserRepository,
+} from "./lib/repositories.ts";
+export { type CreatedUser, createUser, deleteUser, type NewUser } from "./lib/users.ts";
+export {
+  addTeamMember,
+  addTeamRepository,
+  createTeam,
+  deleteTeam,
+  getTeam,
+  isTeamMember,
+  listTeamMembers,
+  listTeamRepositories,
+  listTeams,
+  removeTeamMember,
+  removeTeamRepository,
+  type Team,
+  TEAM_GROUPS,
+  type TeamGroup,
+  teamHasRepository,
+  type TeamMetadata,
+  type TeamRef,
+} from "./lib/teams.ts";
+export { listPlatforms, listPythonTags } from "./lib/catalogue.ts";
+export {
   AuthenticationError,
   ConflictError,
   ConnectionError,

@@ -184,3 +184,24 @@ function renew(state: SessionState): Promise<void> {
   }).finally(() => state.renewal = undefined);
   return state.renewal;
 }
+
+/** Sends an authenticated request and parses its JSON answer (internal). */
+export async function sessionJson<T>(
+  session: Session,
+  method: string,
+  path: string,
+  options: Omit<RequestOptions, "authorization"> = {},
+): Promise<T> {
+  return await readJson<T>(await sessionRequest(session, method, path, options));
+}
+
+/** Sends an authenticated request whose answer body is not needed (internal). */
+export async function sessionSend(
+  session: Session,
+  method: string,
+  path: string,
+  options: Omit<RequestOptions, "authorization"> = {},
+): Promise<void> {
+  const response = await sessionRequest(session, method, path, options);
+  await response.body?.cancel();
+}

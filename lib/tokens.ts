@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { HatcherError } from "./errors.ts";
-import { apiPath, readJson } from "./http.ts";
-import { type Session, sessionRequest } from "./session.ts";
+import { compareText, objectList, text } from "./answers.ts";
+import { apiPath } from "./http.ts";
+import { type Session, sessionJson, sessionSend } from "./session.ts";
 
 /**
  * An API token as listed by the server: metadata only, never the secret.
@@ -67,12 +67,8 @@ export interface CreatedApiToken {
  */
 export async function createToken(session: Session, name: string): Promise<CreatedApiToken> {
   if (name.trim() === "") throw new TypeError("The token name is empty");
-  const response = await sessionRequest(session, "POST", "auth/tokens/api", { json: { name } });
-  const body = await readJson<{ name?: unknown; token?: unknown }>(response);
-  if (typeof body.token !== "string") {
-    throw new HatcherError("The server's answer has no token");
-  }
-  return { name: typeof body.name === "string" ? body.name : name, token: body.token };
+  const body = await sessionJson(session, "POST", "auth/tokens/api", { json: { name } });
+  return { name: text(body, "name"), token: text(body, "token") };
 }
 
 /**
@@ -89,14 +85,12 @@ export async function createToken(session: Session, name: string): Promise<Creat
  * ```
  */
 export async function listTokens(session: Session): Promise<ApiToken[]> {
-  const response = await sessionRequest(session, "GET", "auth/tokens/api");
-  const body = await readJson<{ tokens?: unknown }>(response);
-  if (!Array.isArray(body.tokens)) throw new HatcherError("The server's answer has no token list");
-  return body.tokens.map((raw: Record<string, unknown>) => ({
+  const body = await sessionJson(session, "GET", "auth/tokens/api");
+  return objectList(body, "tokens").map((raw) => ({
     name: String(raw.name),
     created: String(raw.created),
     lastUsed: raw.last_used === null || raw.last_used === undefined ? null : String(raw.last_used),
-  })).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  })).sort((a, b) => compareText(a.name, b.name));
 }
 
 /**
@@ -117,8 +111,7 @@ export async function listTokens(session: Session): Promise<ApiToken[]> {
  */
 export async function revokeToken(session: Session, name: string): Promise<void> {
   if (name === "") throw new TypeError("The token name is empty");
-  const response = await sessionRequest(session, "DELETE", apiPath("auth", "tokens", "api", name), {
+  await sessionSend(session, "DELETE", apiPath("auth", "tokens", "api", name), {
     query: { force: "False" },
   });
-  await response.body?.cancel();
 }

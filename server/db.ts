@@ -60,6 +60,54 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "organizations, repositories, teams and their memberships",
+    // Names compare case-sensitively (BINARY); emails stay NOCASE in users.
+    // Everything hangs off organizations/users with ON DELETE CASCADE, so
+    // deleting a team, repository or user never leaves dangling links.
+    sql: `
+      CREATE TABLE organizations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE org_members (
+        org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (org_id, user_id)
+      );
+      CREATE INDEX org_members_user_id ON org_members(user_id);
+      CREATE TABLE repositories (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        UNIQUE (org_id, name)
+      );
+      CREATE TABLE teams (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        group_name TEXT NOT NULL CHECK (group_name IN ('read-index', 'read', 'upload', 'admin')),
+        UNIQUE (org_id, name)
+      );
+      CREATE TABLE team_members (
+        team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (team_id, user_id)
+      );
+      CREATE INDEX team_members_user_id ON team_members(user_id);
+      CREATE TABLE team_repositories (
+        team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+        PRIMARY KEY (team_id, repository_id)
+      );
+      CREATE INDEX team_repositories_repository_id ON team_repositories(repository_id);
+    `,
+  },
 ];
 
 export const DATABASE_FILE_NAME = "eds.sqlite";

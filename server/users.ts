@@ -20,7 +20,7 @@ interface UserRow {
 
 export class UserExistsError extends Error {
   constructor(email: string) {
-    super(`User ${email} already exists`);
+    super(`User '${email}' already exists`);
     this.name = "UserExistsError";
   }
 }
@@ -61,14 +61,30 @@ export async function createUser(
   if (!isPlausibleEmail(email)) throw new Error(`Invalid email address: ${email}`);
   if (password === "") throw new Error("Password must not be empty");
   const passwordHash = await hashPassword(password);
-  const id = inTransaction(db, () => {
-    if (findUserByEmail(db, email)) throw new UserExistsError(email);
-    const result = db.prepare(
-      "INSERT INTO users (email, password_hash, is_site_admin, created_at) VALUES (?, ?, ?, ?)",
-    ).run(email, passwordHash, options.siteAdmin ? 1 : 0, new Date().toISOString());
-    return Number(result.lastInsertRowid);
-  });
-  return findUserById(db, id)!;
+  return inTransaction(db, () => insertUser(db, email, passwordHash, options));
+}
+
+/**
+ * Inserts a user whose password is already hashed; throws UserExistsError for
+ * a taken email. Synchronous so callers can combine it with other writes in
+ * one transaction (hash first: scrypt must not run inside a write lock).
+ */
+export function insertUser(
+  db: Database,
+  email: string,
+  passwordHash: string,
+  options: { siteAdmin?: boolean } = {},
+): User {
+  if (findUserByEmail(db, email)) throw new UserExistsError(email);
+  const result = db.prepare(
+    "INSERT INTO users (email, password_hash, is_site_admin, created_at) VALUES (?, ?, ?, ?)",
+  ).run(email, passwordHash, options.siteAdmin ? 1 : 0, new Date().toISOString());
+  return findUserById(db, Number(result.lastInsertRowid))!;
+}
+
+/** Deletes the account; its tokens, sessions and memberships go with it (ON DELETE CASCADE). */
+export function deleteUser(db: Database, userId: number): void {
+  db.prepare("DELETE FROM users WHERE id = ?").run(userId);
 }
 
 /**
