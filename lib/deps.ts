@@ -1,6 +1,13 @@
 /**
- * The npm packages the library uses, each through one explicit specifier.
+ * The npm packages of the library, each behind one explicit, versioned
+ * specifier. Only this file names `npm:` packages (checked by
+ * `scripts/check_boundaries.ts`); the rest of `lib/` imports from here.
  *
  * @module
  */
-export * as zip from "npm:@zip.js/zip.js@^2.8.0";
+
+/**
+ * zip.js: reads zip archives through a random-access {@linkcode zip.Reader},
+ * so only the central directory and the wanted entry are read from disk.
+ */
+export * as zip from "npm:@zip.js/zip.js@^2.24.0";

@@ -4,7 +4,11 @@
  */
 import type { Database } from "./db.ts";
 import { Router, toErrorResponse } from "./http.ts";
+import { registerOrganizationRoutes } from "./routes/admin_organizations.ts";
+import { registerTeamRoutes } from "./routes/admin_teams.ts";
+import { registerUserRoutes } from "./routes/admin_users.ts";
 import { registerAuthTokenRoutes } from "./routes/auth_tokens.ts";
+import { registerMetadataRoutes } from "./routes/metadata.ts";
 import { loadTokenSecret, TokenStore } from "./tokens.ts";
 
 export interface Logger {
@@ -24,7 +28,12 @@ export type App = (request: Request) => Promise<Response>;
 export function createApp({ db, log }: AppOptions): App {
   const tokens = new TokenStore(db, loadTokenSecret(db));
   const router = new Router();
-  registerAuthTokenRoutes(router, { db, tokens });
+  const context = { db, tokens };
+  registerAuthTokenRoutes(router, context);
+  registerOrganizationRoutes(router, context);
+  registerTeamRoutes(router, context);
+  registerUserRoutes(router, context);
+  registerMetadataRoutes(router, context);
 
   return async (request) => {
     const started = performance.now();

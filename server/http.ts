@@ -96,6 +96,33 @@ export async function readJson(
   return parsed as Record<string, unknown>;
 }
 
+/** A Map, not an object literal: `?force=constructor` must not hit Object.prototype. */
+const FLAG_VALUES: ReadonlyMap<string, boolean> = new Map([
+  ["True", true],
+  ["true", true],
+  ["1", true],
+  ["False", false],
+  ["false", false],
+  ["0", false],
+]);
+
+/**
+ * Reads a boolean query parameter. hatcher sends Python's `True`/`False`;
+ * `true`/`false`/`1`/`0` are accepted too. Anything else is a 400.
+ */
+export function queryFlag(url: URL, name: string, defaultValue = false): boolean {
+  const value = url.searchParams.get(name);
+  if (value === null) return defaultValue;
+  const flag = FLAG_VALUES.get(value);
+  if (flag === undefined) {
+    throw new HttpError(
+      400,
+      `Query parameter '${name}' must be one of True, False, true, false, 1, 0`,
+    );
+  }
+  return flag;
+}
+
 /** The EDS API generation a request came in on; routes may answer differently per version. */
 export type ApiVersion = 0 | 1;
 

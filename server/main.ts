@@ -3,17 +3,19 @@
  *
  *   deno run -A server/main.ts --data-dir DIR [--host H] [--port P]
  *       [--tls-cert F --tls-key F] [--admin EMAIL] [--quiet]
- *   deno run -A server/main.ts add-user --data-dir DIR EMAIL [--site-admin] < password
+ *   deno run -A server/main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME] < password
  *
  * Exit codes: 0 success / clean shutdown, 1 runtime failure, 2 bad usage.
  */
 import { parseArgs } from "node:util";
 import { createApp, type Logger } from "./app.ts";
-import { type Database, openDatabase } from "./db.ts";
-import { createUser, ensureSiteAdmin, isPlausibleEmail, UserExistsError } from "./users.ts";
+import { type Database, inTransaction, openDatabase } from "./db.ts";
+import { addOrganizationMember, findOrganization } from "./organizations.ts";
+import { hashPassword } from "./passwords.ts";
+import { ensureSiteAdmin, insertUser, isPlausibleEmail, UserExistsError } from "./users.ts";
 
 const USAGE = "usage: main.ts --data-dir DIR [--host H] [--port P] [--tls-cert F --tls-key F] " +
-  "[--admin EMAIL] [--quiet] | main.ts add-user --data-dir DIR EMAIL [--site-admin]";
+  "[--admin EMAIL] [--quiet] | main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME]";
 const SHUTDOWN_GRACE_MS = 5000;
 
 /** A problem the user can fix by changing the command line; exits 2. */
@@ -224,6 +226,7 @@ async function addUser(args: string[]): Promise<void> {
       options: {
         "data-dir": { type: "string" },
         "site-admin": { type: "boolean", default: false },
+        org: { type: "string" },
       },
     })
   );
@@ -241,16 +244,27 @@ async function addUser(args: string[]): Promise<void> {
   }
   if (password === "") throw new UsageError("add-user: the password must not be empty");
 
+  const orgName = values.org;
   const db = await openDataDir(dataDir);
   try {
-    await createUser(db, email, password, { siteAdmin: values["site-admin"] });
+    const passwordHash = await hashPassword(password);
+    // One transaction: a missing organization must not leave an orphan account behind.
+    inTransaction(db, () => {
+      const org = orgName === undefined ? undefined : findOrganization(db, orgName);
+      if (orgName !== undefined && !org) {
+        throw new CommandError(`add-user: no organization '${orgName}'`);
+      }
+      const user = insertUser(db, email, passwordHash, { siteAdmin: values["site-admin"] });
+      if (org) addOrganizationMember(db, org.id, user.id);
+    });
   } catch (error) {
     if (error instanceof UserExistsError) throw new CommandError(`add-user: ${error.message}`);
     throw error;
   } finally {
     db.close();
   }
-  printErr(`Created ${values["site-admin"] ? "site administrator" : "user"} ${email}`);
+  const where = orgName === undefined ? "" : ` in organization ${orgName}`;
+  printErr(`Created ${values["site-admin"] ? "site administrator" : "user"} ${email}${where}`);
 }
 
 export async function main(args: string[]): Promise<number> {

@@ -3,6 +3,7 @@
  * is decided in permissions.ts.
  */
 import { type Database, inTransaction } from "./db.ts";
+import { addTeamMember } from "./teams.ts";
 import { deleteUser, insertUser, type User } from "./users.ts";
 
 export interface Organization {
@@ -12,12 +13,13 @@ export interface Organization {
   createdAt: string;
 }
 
-interface OrganizationRow {
+// A type alias, not an interface: node:sqlite rows cast only to index-compatible types.
+type OrganizationRow = {
   id: number;
   name: string;
   description: string;
   created_at: string;
-}
+};
 
 export class OrganizationExistsError extends Error {
   constructor(name: string) {
@@ -87,8 +89,7 @@ export function createOrganizationUser(
   return inTransaction(db, () => {
     const user = insertUser(db, email, passwordHash);
     addOrganizationMember(db, orgId, user.id);
-    const join = db.prepare("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)");
-    for (const teamId of teamIds) join.run(teamId, user.id);
+    for (const teamId of teamIds) addTeamMember(db, teamId, user.id);
     return user;
   });
 }

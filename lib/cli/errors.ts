@@ -27,3 +27,11 @@ export class InterruptedError extends Error {
     this.name = "InterruptedError";
   }
 }
+
+/** The user answered "no" to a confirmation: exit 1, nothing done. */
+export class DeclinedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeclinedError";
+  }
+}

@@ -24,6 +24,8 @@ export interface IO {
   readonly color: boolean;
   /** Reads the first line of stdin, or `null` when stdin is empty or closed. */
   readLine(): Promise<string | null>;
+  /** Asks a question on stderr and reads the answer line from the terminal. */
+  ask(question: string): Promise<string | null>;
 }
 
 /** The IO of the running process. */
@@ -37,6 +39,10 @@ export function processIO(): IO {
     canPrompt: process.stdin.isTTY === true && process.stderr.isTTY === true,
     color: stdoutIsTTY && !noColor,
     readLine: readFirstLine,
+    ask: async (question) => {
+      process.stderr.write(question);
+      return await readFirstLine();
+    },
   };
 }
 

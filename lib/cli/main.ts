@@ -7,7 +7,7 @@
 import process from "node:process";
 import { HatcherError } from "../errors.ts";
 import { CommanderError } from "./deps.ts";
-import { ExitCode, InterruptedError, UsageError } from "./errors.ts";
+import { DeclinedError, ExitCode, InterruptedError, UsageError } from "./errors.ts";
 import { type IO, processIO } from "./io.ts";
 import { buildProgram } from "./program.ts";
 import { parseBooleanEnv } from "./result.ts";
@@ -44,7 +44,9 @@ function describe(error: unknown): { code: number; message: string } {
   if (error instanceof InterruptedError) {
     return { code: ExitCode.interrupted, message: "Interrupted" };
   }
-  if (error instanceof HatcherError) return { code: ExitCode.failure, message: error.message };
+  if (error instanceof HatcherError || error instanceof DeclinedError) {
+    return { code: ExitCode.failure, message: error.message };
+  }
   const text = error instanceof Error ? error.message : String(error);
   return {
     code: ExitCode.failure,

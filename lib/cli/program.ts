@@ -6,6 +6,11 @@
  */
 import { VERSION } from "../version.ts";
 import { registerApiTokens } from "./commands/api_tokens.ts";
+import { registerCatalogue } from "./commands/catalogue.ts";
+import { registerOrganizations } from "./commands/organizations.ts";
+import { registerRepositories } from "./commands/repositories.ts";
+import { registerTeams } from "./commands/teams.ts";
+import { registerUsers } from "./commands/users.ts";
 import { Command, Option } from "./deps.ts";
 import { UsageError } from "./errors.ts";
 import { attachRuntime, readGlobals, type Runtime } from "./result.ts";
@@ -63,6 +68,11 @@ export function buildProgram(runtime: Runtime): Command {
   });
 
   registerApiTokens(program);
+  registerUsers(program);
+  registerOrganizations(program);
+  registerRepositories(program);
+  registerTeams(program);
+  registerCatalogue(program);
   attachRuntime(program, runtime);
   return program;
 }

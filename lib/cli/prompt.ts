@@ -5,8 +5,8 @@
  * @module
  */
 import process from "node:process";
-import { promptPassword } from "./deps.ts";
-import { InterruptedError, UsageError } from "./errors.ts";
+import { Option, promptPassword } from "./deps.ts";
+import { DeclinedError, InterruptedError, UsageError } from "./errors.ts";
 import type { IO } from "./io.ts";
 
 /**
@@ -35,4 +35,24 @@ export async function readPassword(io: IO): Promise<string> {
   const password = line.replace(/\r$/, "");
   if (password === "") throw new UsageError("Empty password read from stdin");
   return password;
+}
+
+/**
+ * Asks `WHAT will be deleted. Proceed? [y/N]` on a terminal. `--yes` skips
+ * the question; without a terminal and without `--yes` nothing is deleted.
+ */
+export async function confirmDeletion(io: IO, what: string, yes: boolean): Promise<void> {
+  if (yes) return;
+  if (!io.canPrompt) {
+    throw new UsageError(`Refusing to delete ${what} without confirmation: pass --yes (-y)`);
+  }
+  const answer = await io.ask(`${what} will be deleted. Proceed? [y/N] `);
+  if (!/^\s*y(es)?\s*$/i.test(answer ?? "")) {
+    throw new DeclinedError("Aborted: nothing was deleted");
+  }
+}
+
+/** The `-y, --yes` option of every command that deletes something. */
+export function yesOption(): Option {
+  return new Option("-y, --yes", "do not ask for confirmation");
 }

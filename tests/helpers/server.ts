@@ -143,10 +143,12 @@ export async function addUser(
   dataDir: string,
   email: string,
   password: string,
-  opts: { siteAdmin?: boolean } = {},
+  opts: { siteAdmin?: boolean; org?: string } = {},
 ): Promise<void> {
   const args = ["run", "-A", SERVER_MAIN, "add-user", "--data-dir", dataDir, email];
   if (opts.siteAdmin) args.push("--site-admin");
+  // Extra: makes the new user a member of an existing organization.
+  if (opts.org !== undefined) args.push("--org", opts.org);
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: REPO_ROOT,

@@ -1,0 +1,107 @@
+/**
+ * Repositories (`org/repo`): storage only. Who may read or change them is
+ * decided in permissions.ts.
+ */
+import { type Database, inTransaction } from "./db.ts";
+
+export interface Repository {
+  id: number;
+  orgId: number;
+  /** Name of the owning organization, so `org/repo` can be printed without another query. */
+  orgName: string;
+  name: string;
+  description: string;
+  createdAt: string;
+}
+
+type RepositoryRow = {
+  id: number;
+  org_id: number;
+  org_name: string;
+  name: string;
+  description: string;
+  created_at: string;
+};
+
+export class RepositoryExistsError extends Error {
+  constructor(orgName: string, name: string) {
+    super(`Repository '${orgName}/${name}' already exists`);
+    this.name = "RepositoryExistsError";
+  }
+}
+
+const SELECT_REPOSITORY = "SELECT r.*, o.name AS org_name FROM repositories r " +
+  "JOIN organizations o ON o.id = r.org_id";
+
+function toRepository(row: RepositoryRow): Repository {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    orgName: row.org_name,
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+  };
+}
+
+export function fullRepositoryName(repository: Repository): string {
+  return `${repository.orgName}/${repository.name}`;
+}
+
+export function findRepository(db: Database, orgId: number, name: string): Repository | undefined {
+  const row = db.prepare(`${SELECT_REPOSITORY} WHERE r.org_id = ? AND r.name = ?`)
+    .get(orgId, name) as RepositoryRow | undefined;
+  return row ? toRepository(row) : undefined;
+}
+
+export function findRepositoryById(db: Database, id: number): Repository | undefined {
+  const row = db.prepare(`${SELECT_REPOSITORY} WHERE r.id = ?`).get(id) as
+    | RepositoryRow
+    | undefined;
+  return row ? toRepository(row) : undefined;
+}
+
+export function listRepositories(db: Database, orgId: number): Repository[] {
+  const rows = db.prepare(`${SELECT_REPOSITORY} WHERE r.org_id = ? ORDER BY r.name`)
+    .all(orgId) as RepositoryRow[];
+  return rows.map(toRepository);
+}
+
+export function listAllRepositories(db: Database): Repository[] {
+  const rows = db.prepare(`${SELECT_REPOSITORY} ORDER BY o.name, r.name`).all() as RepositoryRow[];
+  return rows.map(toRepository);
+}
+
+export function createRepository(
+  db: Database,
+  orgId: number,
+  orgName: string,
+  name: string,
+  description: string,
+): Repository {
+  return inTransaction(db, () => {
+    if (findRepository(db, orgId, name)) throw new RepositoryExistsError(orgName, name);
+    db.prepare(
+      "INSERT INTO repositories (org_id, name, description, created_at) VALUES (?, ?, ?, ?)",
+    ).run(orgId, name, description, new Date().toISOString());
+    return findRepository(db, orgId, name)!;
+  });
+}
+
+/**
+ * How many items (eggs, runtimes, apps, bundles) the repository holds; a
+ * non-zero count makes deletion require `force`. Nothing can be stored yet, so
+ * this is 0: the eggs capability (and later kinds) must add their counts here.
+ */
+export function repositoryContentCount(_db: Database, _repositoryId: number): number {
+  return 0;
+}
+
+/**
+ * Deletes the repository row; team links cascade. Content stored outside the
+ * database (artefact files) is not touched here: whoever adds content must
+ * also remove it when a repository goes.
+ */
+export function deleteRepository(db: Database, repositoryId: number): void {
+  db.prepare("DELETE FROM repositories WHERE id = ?").run(repositoryId);
+}
