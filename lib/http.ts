@@ -74,6 +74,18 @@ export interface ClientOptions {
    * @default {"hatcher/<version>"}
    */
   userAgent?: string;
+  /**
+   * How many times a GET (listing, metadata, download) is retried after a
+   * connection failure, a timeout or a 502/503/504, with exponential backoff.
+   * Other methods are never retried: their effect would be unknown.
+   * @default {3}
+   */
+  retries?: number;
+  /**
+   * The first backoff delay in milliseconds; it doubles on each retry.
+   * @default {500}
+   */
+  retryDelay?: number;
 }
 
 /** A resolved connection: where to send requests and how. */
@@ -87,6 +99,8 @@ export interface HttpClient {
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
   readonly userAgent: string;
+  readonly retries: number;
+  readonly retryDelay: number;
 }
 
 /** Per-request options of {@linkcode sendRequest}. */
@@ -152,6 +166,10 @@ export function createHttpClient(url: string, options: ClientOptions = {}): Http
   }
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   if (!(timeout > 0)) throw new RangeError(`Invalid timeout "${timeout}": must be positive`);
+  const retries = options.retries ?? 3;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new RangeError(`Invalid retries "${retries}": must be a whole number, 0 or more`);
+  }
   const baseFetch = options.fetch ?? globalThis.fetch;
   return {
     serverUrl,
@@ -161,6 +179,8 @@ export function createHttpClient(url: string, options: ClientOptions = {}): Http
     timeout,
     signal: options.signal,
     userAgent: options.userAgent ?? `hatcher/${VERSION}`,
+    retries,
+    retryDelay: options.retryDelay ?? 500,
   };
 }
 
@@ -169,15 +189,69 @@ export function apiPath(...segments: string[]): string {
   return segments.map((segment) => encodeURIComponent(segment)).join("/");
 }
 
+/** Statuses of a gateway or an overloaded server, worth another try. */
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+const MAX_RETRY_DELAY_MS = 10_000;
+
 /**
  * Sends one request to `{apiRoot}/{path}` and returns the response when its
- * status is 2xx; otherwise throws the matching typed error.
+ * status is 2xx; otherwise throws the matching typed error. GET requests are
+ * retried with exponential backoff on connection failures and 502/503/504.
  */
 export async function sendRequest(
   client: HttpClient,
   method: string,
   path: string,
   options: RequestOptions = {},
+): Promise<Response> {
+  const retries = method === "GET" || method === "HEAD" ? client.retries : 0;
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await sendOnce(client, method, path, options);
+    } catch (error) {
+      const delay = retryDelay(error, attempt, retries, client.retryDelay);
+      if (delay === undefined) throw error;
+      await sleep(delay, client.signal);
+    }
+  }
+}
+
+/** Milliseconds to wait before the next attempt, or undefined to give up. */
+function retryDelay(
+  error: unknown,
+  attempt: number,
+  retries: number,
+  baseDelay: number,
+): number | undefined {
+  if (attempt >= retries) return undefined;
+  const retryable = (error instanceof ConnectionError && !(error instanceof TlsError)) ||
+    (error instanceof ServerError && RETRYABLE_STATUSES.has(error.status));
+  if (!retryable) return undefined;
+  const backoff = baseDelay * 2 ** attempt;
+  // Jitter spreads the retries of many parallel transfers apart.
+  return Math.min(MAX_RETRY_DELAY_MS, backoff * (0.75 + Math.random() * 0.5));
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const id = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(id);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+async function sendOnce(
+  client: HttpClient,
+  method: string,
+  path: string,
+  options: RequestOptions,
 ): Promise<Response> {
   const url = new URL(`${client.apiRoot}/${path}`);
   for (const [key, value] of Object.entries(options.query ?? {})) {

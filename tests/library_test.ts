@@ -227,3 +227,74 @@ Deno.test("VERSION matches deno.json", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
   assert.equal(VERSION, config.version);
 });
+
+/** A fake EDS that accepts any login and answers token listings through `listing`. */
+function fakeEds(listing: (attempt: number) => Response) {
+  let attempts = 0;
+  let creates = 0;
+  const server = serveOnce((request) => {
+    const path = new URL(request.url).pathname;
+    if (path.endsWith("/auth/tokens/auth")) return Response.json({ token: "session" });
+    if (request.method === "POST") {
+      creates++;
+      return Response.json({ error: "overloaded" }, { status: 503 });
+    }
+    return listing(++attempts);
+  });
+  return Object.assign(server, { attempts: () => attempts, creates: () => creates });
+}
+
+Deno.test("GET requests are retried with backoff on 502/503/504, then succeed", async () => {
+  await using server = fakeEds((attempt) =>
+    attempt <= 2
+      ? Response.json({ error: "busy" }, { status: attempt === 1 ? 502 : 503 })
+      : Response.json({ tokens: [] })
+  );
+  const session = await login(server.url, { token: "t" }, { retryDelay: 10 });
+  assert.deepEqual(await listTokens(session), []);
+  assert.equal(server.attempts(), 3);
+});
+
+Deno.test("retries stop after the configured count", async () => {
+  await using server = fakeEds(() => Response.json({ error: "down" }, { status: 504 }));
+  const session = await login(server.url, { token: "t" }, { retryDelay: 1, retries: 2 });
+  await assert.rejects(listTokens(session), ServerError);
+  assert.equal(server.attempts(), 3, "one try and two retries");
+});
+
+Deno.test("a POST whose effect is unknown is never retried", async () => {
+  await using server = fakeEds(() => Response.json({ tokens: [] }));
+  const session = await login(server.url, { token: "t" }, { retryDelay: 1 });
+  await assert.rejects(createToken(session, "once"), ServerError);
+  assert.equal(server.creates(), 1);
+});
+
+Deno.test("a GET is retried after the connection is reset", async () => {
+  // A raw TCP server: the first listing connection is closed without an answer.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let listings = 0;
+  const serving = (async () => {
+    for await (const connection of listener) {
+      const buffer = new Uint8Array(65536);
+      const read = await connection.read(buffer).catch(() => null);
+      const head = new TextDecoder().decode(buffer.subarray(0, read ?? 0));
+      const body = head.startsWith("POST")
+        ? JSON.stringify({ token: "session" })
+        : ++listings === 1
+        ? undefined
+        : JSON.stringify({ tokens: [] });
+      if (body !== undefined) {
+        const answer = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n` +
+          `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
+        await connection.write(new TextEncoder().encode(answer)).catch(() => {});
+      }
+      connection.close();
+    }
+  })().catch(() => {});
+  const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  const session = await login(url, { token: "t" }, { retryDelay: 10 });
+  assert.deepEqual(await listTokens(session), []);
+  assert.equal(listings, 2);
+  listener.close();
+  await serving;
+});
