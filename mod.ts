@@ -70,7 +70,45 @@ export {
 } from "./lib/teams.ts";
 export { listPlatforms, listPythonTags } from "./lib/catalogue.ts";
 export {
+  compareEggs,
+  deleteEgg,
+  type DownloadedEgg,
+  downloadEgg,
+  type DownloadEggOptions,
+  type EggIndexEntry,
+  type EggIndexRef,
+  type EggInfo,
+  type EggRef,
+  type EggTarget,
+  getEggMetadata,
+  inspectLocalEgg,
+  listEggs,
+  type LocalEgg,
+  reindexEggs,
+  type UploadedEgg,
+  uploadEgg,
+  type UploadEggOptions,
+} from "./lib/eggs.ts";
+export {
+  batchUploadEggs,
+  type BatchUploadOptions,
+  type BatchUploadResult,
+} from "./lib/batch_upload.ts";
+export {
+  edsPlatform,
+  type EggFilename,
+  type EggMetadata,
+  InvalidEggError,
+  parseEggFilename,
+  parseSpecDepend,
+  readEggMetadata,
+  type ReadEggMetadataOptions,
+  sha256File,
+} from "./lib/egg.ts";
+export { type ProgressCallback } from "./lib/transfer.ts";
+export {
   AuthenticationError,
+  ChecksumMismatchError,
   ConflictError,
   ConnectionError,
   HatcherError,

@@ -551,12 +551,20 @@ function isUnsafePath(path: string): boolean {
     path.includes("\0") || path.split(/[\\/]/).includes("..");
 }
 
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory",
+};
 
+/** An error's message to follow a colon: known file-system codes in words, else lower-cased. */
 function errorText(error: unknown): string {
-  return lowerFirst(error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && FS_ERRORS[code]) return FS_ERRORS[code];
+  const text = error instanceof Error ? error.message : String(error);
+  const lowered = /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+  return lowered.replace(/\.$/, "");
 }
 
 const CRC_TABLE = (() => {

@@ -278,3 +278,38 @@ export class TlsError extends ConnectionError {
     this.name = "TlsError";
   }
 }
+
+/**
+ * Two copies of a file that should be the same differ: the server already has
+ * an egg of that name with other content, or a download does not match the
+ * server's checksum.
+ *
+ * @example Tell an accidental rebuild from a real failure
+ * ```ts
+ * import { ChecksumMismatchError, type Session, uploadEgg } from "@hatcher/hatcher";
+ * declare const session: Session;
+ * const target = { organization: "acme", repository: "dev", platform: "rh7-x86_64" };
+ * try {
+ *   await uploadEgg(session, target, "dist/numpy-1.26.4-1.egg");
+ * } catch (error) {
+ *   if (error instanceof ChecksumMismatchError) console.error(error.expected, error.actual);
+ * }
+ * ```
+ */
+export class ChecksumMismatchError extends HatcherError {
+  /** The file concerned (its name, or a local path). */
+  readonly file: string;
+  /** The SHA-256 the server has or announced. */
+  readonly expected: string;
+  /** The SHA-256 of the local or received bytes. */
+  readonly actual: string;
+
+  /** Creates the error with a message that names both checksums. */
+  constructor(message: string, details: { file: string; expected: string; actual: string }) {
+    super(`${message} (server sha256 ${details.expected}, local sha256 ${details.actual})`);
+    this.name = "ChecksumMismatchError";
+    this.file = details.file;
+    this.expected = details.expected;
+    this.actual = details.actual;
+  }
+}

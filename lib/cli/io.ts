@@ -22,6 +22,8 @@ export interface IO {
   readonly canPrompt: boolean;
   /** Colour and styling are wanted on stdout (a TTY and no `NO_COLOR`). */
   readonly color: boolean;
+  /** stderr is a terminal: progress bars and context headers may be drawn there. */
+  readonly stderrIsTTY: boolean;
   /** Reads the first line of stdin, or `null` when stdin is empty or closed. */
   readLine(): Promise<string | null>;
   /** Asks a question on stderr and reads the answer line from the terminal. */
@@ -38,6 +40,7 @@ export function processIO(): IO {
     stdoutIsTTY,
     canPrompt: process.stdin.isTTY === true && process.stderr.isTTY === true,
     color: stdoutIsTTY && !noColor,
+    stderrIsTTY: process.stderr.isTTY === true,
     readLine: readFirstLine,
     ask: async (question) => {
       process.stderr.write(question);

@@ -7,6 +7,7 @@
 import { VERSION } from "../version.ts";
 import { registerApiTokens } from "./commands/api_tokens.ts";
 import { registerCatalogue } from "./commands/catalogue.ts";
+import { registerEggs } from "./commands/eggs.ts";
 import { registerOrganizations } from "./commands/organizations.ts";
 import { registerRepositories } from "./commands/repositories.ts";
 import { registerTeams } from "./commands/teams.ts";
@@ -72,6 +73,7 @@ export function buildProgram(runtime: Runtime): Command {
   registerOrganizations(program);
   registerRepositories(program);
   registerTeams(program);
+  registerEggs(program);
   registerCatalogue(program);
   attachRuntime(program, runtime);
   return program;

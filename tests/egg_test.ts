@@ -1,0 +1,551 @@
+/**
+ * Egg file names, spec/depend metadata, EDS platforms, reading eggs safely
+ * (hostile archives included) and hashing files.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  edsPlatform,
+  type EggMetadata,
+  InvalidEggError,
+  parseEggFilename,
+  parseSpecDepend,
+  readEggMetadata,
+  sha256File,
+} from "../lib/egg.ts";
+import {
+  deflatedEntry,
+  eggEntries,
+  specDependText,
+  writeEgg,
+  writeRawZip,
+  writeTraversalEgg,
+  writeZipBomb,
+} from "./helpers/eggs.ts";
+
+const MB = 1024 * 1024;
+
+async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "hatcher-egg-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs `body`, which must throw an InvalidEggError whose message matches `pattern`. */
+async function assertInvalidEgg(
+  body: () => Promise<unknown>,
+  pattern: RegExp,
+  file?: string,
+): Promise<InvalidEggError> {
+  let caught: unknown;
+  try {
+    await body();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof InvalidEggError, `expected InvalidEggError, got ${caught}`);
+  assert.match(caught.message, pattern);
+  assert.equal(caught.name, "InvalidEggError");
+  if (file !== undefined) assert.equal(caught.file, file);
+  return caught;
+}
+
+const NUMPY_SPEC = `metadata_version = '1.3'
+name = 'numpy'
+version = '1.26.4'
+build = 1
+
+arch = 'amd64'
+platform = 'linux2'
+osdist = 'RedHat_7'
+python = '3.11'
+
+python_tag = 'cp311'
+abi_tag = 'cp311'
+platform_tag = 'linux_x86_64'
+
+packages = [
+  'mkl 2021.4.0-1',
+  'six 1.16.0',
+]
+`;
+
+// --- file names -------------------------------------------------------------
+
+Deno.test("parseEggFilename() splits name, version and build", () => {
+  assert.deepEqual(parseEggFilename("numpy-1.26.4-1.egg"), {
+    name: "numpy",
+    version: "1.26.4",
+    build: 1,
+  });
+});
+
+Deno.test("parseEggFilename() keeps the case of the name", () => {
+  assert.deepEqual(parseEggFilename("MKL-10.3-1.egg"), { name: "MKL", version: "10.3", build: 1 });
+});
+
+Deno.test("parseEggFilename() accepts underscores, local versions and big builds", () => {
+  assert.deepEqual(parseEggFilename("foo_bar-1.0.0+local.1-12.egg"), {
+    name: "foo_bar",
+    version: "1.0.0+local.1",
+    build: 12,
+  });
+  assert.deepEqual(parseEggFilename("zope.interface-4.1.1-0.egg"), {
+    name: "zope.interface",
+    version: "4.1.1",
+    build: 0,
+  });
+  assert.deepEqual(parseEggFilename("pyqt-4.11.4rc1-7.egg"), {
+    name: "pyqt",
+    version: "4.11.4rc1",
+    build: 7,
+  });
+});
+
+Deno.test("parseEggFilename() rejects names not of the form <name>-<version>-<build>.egg", () => {
+  for (
+    const bad of [
+      "numpy-1.26.4.egg",
+      "numpy-1.26.4-1.zip",
+      "numpy-1.26.4-1.egg.part",
+      "numpy-1.26.4-x.egg",
+      "numpy-1.26.4-1.5.egg",
+      "numpy-1.26.4--1.egg",
+      "numpy--1.egg",
+      "-1.0-1.egg",
+      "foo-bar-1.0-1.egg",
+      "num py-1.0-1.egg",
+      "dist/numpy-1.0-1.egg",
+      "numpy-1.0_1-1.egg",
+      ".egg",
+      "",
+    ]
+  ) {
+    assert.throws(
+      () => parseEggFilename(bad),
+      (error: unknown) =>
+        error instanceof InvalidEggError && error.file === bad &&
+        error.message === `Invalid egg file name "${bad}": expected "<name>-<version>-<build>.egg"`,
+      bad,
+    );
+  }
+});
+
+// --- spec/depend ------------------------------------------------------------
+
+Deno.test("parseSpecDepend() reads every field of a 1.3 spec", () => {
+  const expected: EggMetadata = {
+    name: "numpy",
+    version: "1.26.4",
+    build: 1,
+    fullVersion: "1.26.4-1",
+    arch: "amd64",
+    platform: "linux2",
+    osdist: "RedHat_7",
+    python: "3.11",
+    pythonTag: "cp311",
+    abiTag: "cp311",
+    platformTag: "linux_x86_64",
+    packages: ["mkl 2021.4.0-1", "six 1.16.0"],
+    metadataVersion: "1.3",
+  };
+  assert.deepEqual(parseSpecDepend(NUMPY_SPEC), expected);
+});
+
+Deno.test("parseSpecDepend() accepts single and double quotes with escapes", () => {
+  const metadata = parseSpecDepend(
+    `metadata_version = "1.2"\nname = "it's"\nversion = 'a\\'b\\\\c'\nbuild = 3\n` +
+      `packages = ["x 1", u'y 2']\n`,
+  );
+  assert.equal(metadata.name, "it's");
+  assert.equal(metadata.version, "a'b\\c");
+  assert.equal(metadata.metadataVersion, "1.2");
+  assert.deepEqual(metadata.packages, ["x 1", "y 2"]);
+});
+
+Deno.test("parseSpecDepend() reads None as null for non-Python eggs", () => {
+  const metadata = parseSpecDepend(
+    specDependText({
+      name: "mkl",
+      version: "2021.4.0",
+      python: null,
+      pythonTag: null,
+      abiTag: null,
+      platformTag: null,
+    }),
+  );
+  assert.equal(metadata.python, null);
+  assert.equal(metadata.pythonTag, null);
+  assert.equal(metadata.abiTag, null);
+  assert.equal(metadata.platform, "linux2");
+});
+
+Deno.test("parseSpecDepend() reads multi-line lists, comments and blank lines", () => {
+  const metadata = parseSpecDepend(`# generated by endist
+metadata_version = '1.1'   # old format
+
+name = 'six'
+version = '1.16.0'
+build = 2
+packages = [
+  # the runtime
+  'python 2.7.18',   # trailing comment
+
+  "setuptools 44.0.0-1",
+]
+`);
+  assert.deepEqual(metadata.packages, ["python 2.7.18", "setuptools 44.0.0-1"]);
+  assert.equal(metadata.build, 2);
+  assert.equal(metadata.arch, null, "absent keys are null");
+  assert.equal(metadata.platformTag, null);
+});
+
+Deno.test("parseSpecDepend() accepts CRLF line ends, empty lists and ignores unknown keys", () => {
+  const metadata = parseSpecDepend(
+    "metadata_version = '1.3'\r\nname = 'a'\r\nversion = '1'\r\nbuild = 0\r\n" +
+      "packages = []\r\nfuture_key = 'x'\r\n",
+  );
+  assert.deepEqual(metadata.packages, []);
+  assert.equal(metadata.fullVersion, "1-0");
+});
+
+Deno.test("parseSpecDepend() names the problem and its line", () => {
+  const head = "metadata_version = '1.3'\nname = 'a'\nversion = '1'\n";
+  const cases: [string, string][] = [
+    [`${head}build = 1\narch = 'amd64\n`, "unterminated string on line 5"],
+    [`${head}build 1\n`, `expected "=" after "build" but found "1" on line 4`],
+    [`${head}build = 1\npackages = [\n  'a',\n`, `unclosed "[" opened on line 5`],
+    [
+      `${head}build = 1\npackages = ['a' 'b']\n`,
+      `expected "," or "]" but found string "b" on line 5`,
+    ],
+    [`${head}build = 1\npackages = [1]\n`, `expected a quoted string in the list but found "1"`],
+    [`${head}build = 1.5\n`, `unsupported value "1.5" on line 4`],
+    [`${head}build = True\n`, `unsupported value "True" on line 4`],
+    [`${head}build = 1 2\n`, `expected end of line but found "2" on line 4`],
+    [`${head}build = 1\n]\n`, `unmatched "]" on line 5`],
+    [`${head}build = 1\n$ = 2\n`, `unexpected "$" on line 5`],
+    [`${head}build = -1\n`, `"build" on line 4 must be a non-negative integer`],
+    [`${head}build = '1'\n`, `"build" on line 4 must be a non-negative integer`],
+    [head, `"build" is missing`],
+    [`${head}build = 1\nname = 'b'\n`, `"name" is assigned twice, again on line 5`],
+    [`${head}build = 1\npackages = 'a'\n`, `"packages" on line 5 must be a list of strings`],
+    [`${head}build = 1\narch = 64\n`, `"arch" on line 5 must be a string or None`],
+    [
+      "metadata_version = '1.4'\nname = 'a'\nversion = '1'\nbuild = 1\n",
+      `unsupported metadata_version "1.4" on line 1: expected 1.1, 1.2, 1.3`,
+    ],
+    ["name = 'a'\nversion = '1'\nbuild = 1\n", `"metadata_version" is missing`],
+    [`metadata_version = '1.3'\nname = ''\nversion = '1'\nbuild = 1\n`, `"name" on line 2 must be`],
+  ];
+  for (const [text, detail] of cases) {
+    assert.throws(
+      () => parseSpecDepend(text),
+      (error: unknown) =>
+        error instanceof InvalidEggError &&
+        error.message.startsWith(`Invalid spec/depend metadata: ${detail}`),
+      detail,
+    );
+  }
+});
+
+// --- EDS platforms ----------------------------------------------------------
+
+Deno.test("edsPlatform() maps osdist, platform and arch to EDS names", () => {
+  const table: [string | null, string | null, string | null, string | null][] = [
+    // arch, platform, osdist, expected
+    ["amd64", "linux2", "RedHat_7", "rh7-x86_64"],
+    ["x86_64", "linux2", "RedHat_5", "rh5-x86_64"],
+    ["x86", "linux2", "RedHat_6", "rh6-x86"],
+    ["i686", "linux2", "RedHat_8", "rh8-x86"],
+    ["aarch64", "linux2", "RedHat_8", "rh8-arm64"],
+    ["amd64", null, "RedHat_7", "rh7-x86_64"],
+    ["amd64", "darwin", null, "osx-x86_64"],
+    ["arm64", "darwin", null, "osx-arm64"],
+    ["x86", "win32", null, "win-x86"],
+    ["amd64", "win32", null, "win-x86_64"],
+    ["i386", "darwin", null, "osx-x86"],
+    [null, null, null, null],
+    ["amd64", null, null, null],
+    [null, "linux2", "RedHat_7", null],
+    ["amd64", "linux2", null, null],
+    ["amd64", "linux2", "Ubuntu_22", null],
+    ["sparc", "linux2", "RedHat_7", null],
+    ["amd64", "sunos5", null, null],
+  ];
+  for (const [arch, platform, osdist, expected] of table) {
+    assert.equal(
+      edsPlatform({ arch, platform, osdist }),
+      expected,
+      `${arch}/${platform}/${osdist}`,
+    );
+  }
+});
+
+// --- reading eggs -----------------------------------------------------------
+
+Deno.test("readEggMetadata() reads a Python egg written as a real zip", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, {
+      name: "numpy",
+      version: "1.26.4",
+      packages: ["mkl 2021.4.0-1", "six 1.16.0"],
+    });
+    assert.deepEqual(await readEggMetadata(path), parseSpecDepend(NUMPY_SPEC));
+  });
+});
+
+Deno.test("readEggMetadata() reads a non-Python egg", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, {
+      name: "mkl",
+      version: "2021.4.0",
+      build: 3,
+      python: null,
+      pythonTag: null,
+      abiTag: null,
+      platformTag: null,
+    });
+    const metadata = await readEggMetadata(path);
+    assert.equal(metadata.fullVersion, "2021.4.0-3");
+    assert.equal(metadata.python, null);
+    assert.equal(metadata.pythonTag, null);
+    assert.equal(edsPlatform(metadata), "rh7-x86_64");
+  });
+});
+
+Deno.test("readEggMetadata() compares the name with the file name without case", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, { name: "mkl", version: "10.3" }, {
+      fileName: "MKL-10.3-1.egg",
+    });
+    assert.equal((await readEggMetadata(path)).name, "mkl");
+  });
+});
+
+Deno.test("readEggMetadata() refuses metadata that differs from the file name", async () => {
+  await withTempDir(async (dir) => {
+    const cases: [string, RegExp][] = [
+      ["scipy-1.0-1.egg", /name "numpy" in EGG-INFO\/spec\/depend does not match .*\("scipy"\)/],
+      ["numpy-1.1-1.egg", /version "1.0" in EGG-INFO\/spec\/depend does not match .*\("1.1"\)/],
+      ["numpy-1.0-2.egg", /build 1 in EGG-INFO\/spec\/depend does not match the file name \(2\)/],
+    ];
+    for (const [fileName, pattern] of cases) {
+      const path = await writeEgg(dir, { name: "numpy", version: "1.0" }, { fileName });
+      const error = await assertInvalidEgg(() => readEggMetadata(path), pattern, fileName);
+      assert.ok(error.message.startsWith(`Invalid egg "${fileName}": `), error.message);
+    }
+  });
+});
+
+Deno.test("readEggMetadata() refuses a bad file name before opening the file", async () => {
+  await assertInvalidEgg(
+    () => readEggMetadata("/nonexistent/numpy.zip"),
+    /^Invalid egg file name "numpy.zip"/,
+    "numpy.zip",
+  );
+});
+
+Deno.test("readEggMetadata() reports a missing file", async () => {
+  await assertInvalidEgg(
+    () => readEggMetadata("/nonexistent/numpy-1.0-1.egg"),
+    /^Cannot read egg "numpy-1.0-1.egg": no such file$/,
+    "numpy-1.0-1.egg",
+  );
+});
+
+Deno.test("readEggMetadata() refuses a directory", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "numpy-1.0-1.egg");
+    await Deno.mkdir(path);
+    await assertInvalidEgg(
+      () => readEggMetadata(path),
+      /^Invalid egg "numpy-1.0-1.egg": not a regular file$/,
+    );
+  });
+});
+
+Deno.test("readEggMetadata() refuses an egg without spec/depend", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, { name: "numpy", version: "1.0" }, { omitSpec: true });
+    await assertInvalidEgg(
+      () => readEggMetadata(path),
+      /^Invalid egg "numpy-1.0-1.egg": EGG-INFO\/spec\/depend is missing$/,
+    );
+  });
+});
+
+Deno.test("readEggMetadata() names the line of bad metadata inside an egg", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, { name: "numpy", version: "1.0" }, {
+      specDependText: "metadata_version = '1.3'\nname = 'numpy'\nversion = '1.0\nbuild = 1\n",
+    });
+    await assertInvalidEgg(
+      () => readEggMetadata(path),
+      /^Invalid egg "numpy-1.0-1.egg": in EGG-INFO\/spec\/depend, unterminated string on line 3$/,
+    );
+  });
+});
+
+Deno.test("readEggMetadata() refuses a file that is not a zip archive", async () => {
+  await withTempDir(async (dir) => {
+    for (const content of ["this is not a zip\n".repeat(100), ""]) {
+      const path = join(dir, "numpy-1.0-1.egg");
+      await Deno.writeTextFile(path, content);
+      await assertInvalidEgg(
+        () => readEggMetadata(path),
+        /^Invalid egg "numpy-1.0-1.egg": not a valid zip archive \(.+\)$/,
+      );
+    }
+  });
+});
+
+Deno.test("readEggMetadata() refuses a zip bomb fast and without allocating it", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeZipBomb(dir, "bomb");
+    const rssBefore = Deno.memoryUsage().rss;
+    const started = performance.now();
+    await assertInvalidEgg(
+      () => readEggMetadata(path),
+      /^Invalid egg "bomb-1.0-1.egg": EGG-INFO\/spec\/depend is larger than 65536 bytes$/,
+    );
+    assert.ok(performance.now() - started < 2000, "refused within 2 s");
+    assert.ok(Deno.memoryUsage().rss - rssBefore < 100 * MB, "less than 100 MB more memory");
+  });
+});
+
+Deno.test("readEggMetadata() stops inflating a zip bomb that lies about its size", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeZipBomb(dir, "liar", { inflatedBytes: 32 * MB, declaredSize: 300 });
+    const rssBefore = Deno.memoryUsage().rss;
+    const started = performance.now();
+    await assertInvalidEgg(
+      () => readEggMetadata(path),
+      /^Invalid egg "liar-1.0-1.egg": EGG-INFO\/spec\/depend inflates to more than 65536 bytes$/,
+    );
+    assert.ok(performance.now() - started < 2000, "refused within 2 s");
+    assert.ok(Deno.memoryUsage().rss - rssBefore < 100 * MB, "less than 100 MB more memory");
+  });
+});
+
+Deno.test("readEggMetadata() refuses spec/depend above maxSpecBytes", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, { name: "numpy", version: "1.0" });
+    await assertInvalidEgg(
+      () => readEggMetadata(path, { maxSpecBytes: 100 }),
+      /EGG-INFO\/spec\/depend is larger than 100 bytes$/,
+    );
+  });
+});
+
+Deno.test("readEggMetadata() refuses an entry that climbs out with ..", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeTraversalEgg(dir, "evil");
+    await assertInvalidEgg(
+      () => readEggMetadata(path),
+      /^Invalid egg "evil-1.0-1.egg": unsafe path "\.\.\/\.\.\/evil\.txt" in the archive$/,
+      "evil-1.0-1.egg",
+    );
+  });
+});
+
+Deno.test("readEggMetadata() refuses absolute, drive and backslash paths", async () => {
+  await withTempDir(async (dir) => {
+    for (
+      const unsafe of ["/etc/evil", "\\evil", "C:/evil", "a\\..\\..\\evil", "EGG-INFO/../../x"]
+    ) {
+      const path = await writeRawZip(join(dir, "evil-1.0-1.egg"), [
+        ...eggEntries({ name: "evil", version: "1.0" }),
+        deflatedEntry(unsafe, "x"),
+      ]);
+      const error = await assertInvalidEgg(() => readEggMetadata(path), /unsafe path/);
+      assert.ok(error.message.includes(`unsafe path "${unsafe}" in the archive`), error.message);
+    }
+  });
+});
+
+Deno.test("readEggMetadata() accepts names that merely contain dots", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeRawZip(join(dir, "dots-1.0-1.egg"), [
+      ...eggEntries({ name: "dots", version: "1.0" }),
+      deflatedEntry("dots/..hidden/a...b", "x"),
+    ]);
+    assert.equal((await readEggMetadata(path)).name, "dots");
+  });
+});
+
+Deno.test("readEggMetadata() refuses more entries than maxEntries", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, { name: "many", version: "1.0" }, {
+      extraEntries: { "many/a.py": "", "many/b.py": "" },
+    });
+    await assertInvalidEgg(
+      () => readEggMetadata(path, { maxEntries: 4 }),
+      /^Invalid egg "many-1.0-1.egg": the archive has more than 4 entries$/,
+    );
+    assert.equal((await readEggMetadata(path, { maxEntries: 5 })).name, "many");
+  });
+});
+
+Deno.test("readEggMetadata() rejects limits that are not positive integers", async () => {
+  for (const options of [{ maxSpecBytes: 0 }, { maxEntries: 1.5 }, { maxEntries: Number.NaN }]) {
+    await assert.rejects(() => readEggMetadata("x-1-1.egg", options), RangeError);
+  }
+});
+
+Deno.test("readEggMetadata() reads a 200 MB egg quickly in constant memory", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, { name: "big", version: "1.0" }, {
+      payloadBytes: 200 * MB,
+    });
+    assert.ok((await Deno.stat(path)).size > 200 * MB);
+    const rssBefore = Deno.memoryUsage().rss;
+    const started = performance.now();
+    const metadata = await readEggMetadata(path);
+    const elapsed = performance.now() - started;
+    assert.equal(metadata.name, "big");
+    assert.ok(elapsed < 500, `took ${elapsed.toFixed(0)} ms`);
+    assert.ok(Deno.memoryUsage().rss - rssBefore < 50 * MB, "no more than 50 MB more memory");
+  });
+});
+
+// --- hashing ----------------------------------------------------------------
+
+Deno.test("sha256File() equals sha256sum and reports progress", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeEgg(dir, { name: "hashme", version: "1.0" }, {
+      payloadBytes: 3 * MB + 123,
+    });
+    const { stdout } = await new Deno.Command("sha256sum", { args: [path] }).output();
+    const expected = new TextDecoder().decode(stdout).split(" ")[0];
+    const progress: number[] = [];
+    assert.equal(await sha256File(path, (bytes) => progress.push(bytes)), expected);
+    const size = (await Deno.stat(path)).size;
+    assert.equal(progress.at(-1), size);
+    assert.ok(progress.length >= 4, "one call per chunk");
+    assert.ok(progress.every((bytes, i) => i === 0 || bytes > progress[i - 1]!), "increasing");
+  });
+});
+
+Deno.test("sha256File() hashes an empty file", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "empty");
+    await Deno.writeFile(path, new Uint8Array());
+    assert.equal(
+      await sha256File(path),
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
+  });
+});
+
+Deno.test("sha256File() names the file it cannot read", async () => {
+  await assert.rejects(
+    () => sha256File("/nonexistent/numpy-1.0-1.egg"),
+    (error: unknown) =>
+      error instanceof Error && error.name === "HatcherError" &&
+      error.message === 'Cannot read "numpy-1.0-1.egg": no such file',
+  );
+});
