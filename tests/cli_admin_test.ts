@@ -86,9 +86,9 @@ Deno.test("a site administrator sets up a server from nothing with hatcher alone
     metadata,
     JSON.stringify(JSON.parse(metadata), Object.keys(JSON.parse(metadata)).sort(), 2) + "\n",
   );
-  assert.match(
+  assert.ok(
+    metadata.startsWith('{\n  "group": "upload",\n  "members": [\n    "alice@acme.test"\n  ],'),
     metadata,
-    /^\{\n  "group": "upload",\n  "members": \[\n    "alice@acme.test"\n  \],/,
   );
 
   const platforms = ok(await alice(["platforms", "list"])).trim().split("\n");
@@ -194,7 +194,7 @@ Deno.test("bad names, missing objects and duplicates are clear one-line errors",
   ok(await root(["organizations", "create", "acme", "ACME"]));
   const failures: [string[], RegExp][] = [
     [["organizations", "create", "bad name", "x"], /name/i],
-    [["organizations", "create", "-leading-dash", "x"], /name/i],
+    [["organizations", "create", "--", "-leading-dash", "x"], /name/i],
     [["repositories", "create", "acme", "a/b", "x"], /name/i],
     [["repositories", "create", "acme", "x".repeat(65), "x"], /name/i],
     [["teams", "create", "acme", "t", "superuser"], /read-index/],

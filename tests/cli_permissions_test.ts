@@ -223,13 +223,13 @@ Deno.test("each role sees exactly its own organizations and repositories", async
     },
     upload: {
       organizations: "acme\n",
-      repositories: /^acme\/dev \| upload_repository \| dev eggs$/,
+      repositories: /^acme\/dev +\| upload_repository \| dev eggs$/,
     },
-    read: { organizations: "acme\n", repositories: /^acme\/dev \| read_repository \| dev eggs$/ },
+    read: { organizations: "acme\n", repositories: /^acme\/dev +\| read_repository \| dev eggs$/ },
     noTeam: { organizations: "acme\n", repositories: /^$/ },
     otherOrg: {
       organizations: "other\n",
-      repositories: /^other\/x \| organization_administrator \| theirs$/,
+      repositories: /^other\/x +\| organization_administrator \| theirs$/,
     },
   };
   await Promise.all(ROLES.map(async (role) => {

@@ -38,14 +38,11 @@ export async function readPassword(io: IO): Promise<string> {
 }
 
 /**
- * Asks `WHAT will be deleted. Proceed? [y/N]` on a terminal. `--yes` skips
- * the question; without a terminal and without `--yes` nothing is deleted.
+ * Asks `WHAT will be deleted. Proceed? [y/N]` on the terminal; anything but
+ * "y" or "yes" declines. `--yes` skips the question.
  */
 export async function confirmDeletion(io: IO, what: string, yes: boolean): Promise<void> {
   if (yes) return;
-  if (!io.canPrompt) {
-    throw new UsageError(`Refusing to delete ${what} without confirmation: pass --yes (-y)`);
-  }
   const answer = await io.ask(`${what} will be deleted. Proceed? [y/N] `);
   if (!/^\s*y(es)?\s*$/i.test(answer ?? "")) {
     throw new DeclinedError("Aborted: nothing was deleted");

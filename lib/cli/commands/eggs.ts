@@ -22,7 +22,8 @@ import { type Command, Option } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import { sortedJson } from "../format.ts";
 import { createProgress, writeContextHeader } from "../progress.ts";
-import { confirmDeletion, yesOption } from "../prompt.ts";
+import { deleteConfirmed } from "../deletion.ts";
+import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
 
@@ -77,13 +78,12 @@ export async function deleteEggCommand(
   context: CommandContext,
   options: EggRef & { yes: boolean },
 ): Promise<CommandResult> {
-  const session = await context.session();
-  await confirmDeletion(
-    context.io,
+  await deleteConfirmed(
+    context,
     `${options.name}-${options.version} (${options.pythonTag}) from ${options.organization}/${options.repository}`,
     options.yes,
+    (session) => deleteEgg(session, options),
   );
-  await deleteEgg(session, options);
   return { data: { ...options, deleted: true }, text: "" };
 }
 

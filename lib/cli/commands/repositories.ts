@@ -7,7 +7,8 @@ import { createRepository, deleteRepository, listRepositories } from "../../../m
 import type { CommandContext } from "../context.ts";
 import type { Command } from "../deps.ts";
 import { lines } from "../format.ts";
-import { confirmDeletion, yesOption } from "../prompt.ts";
+import { deleteConfirmed } from "../deletion.ts";
+import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 
 /** `repositories list ORG`: one name per line, sorted. */
@@ -33,9 +34,12 @@ export async function deleteRepositoryCommand(
   context: CommandContext,
   options: { organization: string; name: string; force: boolean; yes: boolean },
 ): Promise<CommandResult> {
-  const session = await context.session();
-  await confirmDeletion(context.io, `${options.organization}/${options.name}`, options.yes);
-  await deleteRepository(session, options);
+  await deleteConfirmed(
+    context,
+    `${options.organization}/${options.name}`,
+    options.yes,
+    (session) => deleteRepository(session, options),
+  );
   return { data: { ...options, deleted: true }, text: "" };
 }
 

@@ -22,7 +22,8 @@ import {
 import type { CommandContext } from "../context.ts";
 import type { Command } from "../deps.ts";
 import { lines, sortedJson } from "../format.ts";
-import { confirmDeletion, yesOption } from "../prompt.ts";
+import { deleteConfirmed } from "../deletion.ts";
+import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
 
@@ -50,9 +51,12 @@ export async function deleteTeamCommand(
   context: CommandContext,
   options: TeamRef & { yes: boolean },
 ): Promise<CommandResult> {
-  const session = await context.session();
-  await confirmDeletion(context.io, `Team ${options.organization}/${options.team}`, options.yes);
-  await deleteTeam(session, options);
+  await deleteConfirmed(
+    context,
+    `Team ${options.organization}/${options.team}`,
+    options.yes,
+    (session) => deleteTeam(session, options),
+  );
   return { data: { ...options, deleted: true }, text: "" };
 }
 

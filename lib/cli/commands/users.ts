@@ -8,7 +8,8 @@ import type { CommandContext } from "../context.ts";
 import type { Command } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import { lines } from "../format.ts";
-import { confirmDeletion, yesOption } from "../prompt.ts";
+import { deleteConfirmed } from "../deletion.ts";
+import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
 
@@ -51,9 +52,12 @@ export async function deleteUserCommand(
   context: CommandContext,
   options: { organization: string; email: string; yes: boolean },
 ): Promise<CommandResult> {
-  const session = await context.session();
-  await confirmDeletion(context.io, options.email, options.yes);
-  await deleteUser(session, options);
+  await deleteConfirmed(
+    context,
+    options.email,
+    options.yes,
+    (session) => deleteUser(session, options),
+  );
   return { data: { ...options, deleted: true }, text: "" };
 }
 
@@ -65,8 +69,9 @@ export async function userRepositoriesCommand(
   context: CommandContext,
   options: { includeIndexable: boolean },
 ): Promise<CommandResult> {
-  const repositories = await listUserRepositories(await context.session(), options);
-  if (repositories.every((repository) => repository.access === null)) {
+  const session = await context.session();
+  const repositories = await listUserRepositories(session, options);
+  if (session.apiVersion === 0) {
     return { data: repositories, text: lines(repositories.map((repository) => repository.name)) };
   }
   const rows = repositories.map((r) => [r.name, r.access ?? "", r.description ?? ""]);
