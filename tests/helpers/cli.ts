@@ -109,7 +109,7 @@ export async function runProcess(argv: string[], options: RunCliOptions = {}): P
  */
 export async function runCliOnTty(
   args: string[],
-  options: { env?: Record<string, string>; input: string; waitFor: string },
+  options: { env?: Record<string, string>; input?: string; waitFor?: string } = {},
 ): Promise<{ code: number; screen: string }> {
   const quoted = [
     Deno.execPath(),
@@ -138,9 +138,9 @@ export async function runCliOnTty(
     const { done, value } = await reader.read();
     if (done) break;
     screen += value;
-    if (!typed && screen.includes(options.waitFor)) {
+    if (!typed && options.waitFor && screen.includes(options.waitFor)) {
       typed = true;
-      await writer.write(new TextEncoder().encode(options.input));
+      await writer.write(new TextEncoder().encode(options.input ?? ""));
     }
   }
   clearTimeout(timer);
