@@ -20,6 +20,10 @@ export interface GlobalOptions {
   token?: string;
   debug: boolean;
   apiVersion: ApiVersion;
+  /** Print the command's result as one JSON document. */
+  json: boolean;
+  /** Draw no context header or progress bar. */
+  quiet: boolean;
 }
 
 /** How a command reaches the server. */

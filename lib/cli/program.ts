@@ -56,6 +56,8 @@ export function buildProgram(runtime: Runtime): Command {
     .addOption(
       new Option("-d, --debug", "show stack traces for errors").env("HATCHER_DEBUG"),
     )
+    .option("--json", "print the result as one JSON document (camelCase fields)")
+    .option("-q, --quiet", "no context header or progress bar")
     .addOption(
       new Option("--api-version <n>", "server API generation").choices(["0", "1"])
         .default("1").env("HATCHER_API_VERSION"),

@@ -9,11 +9,15 @@ import process from "node:process";
 import { type CommandContext, createContext, type GlobalOptions } from "./context.ts";
 import type { Command } from "./deps.ts";
 import { UsageError } from "./errors.ts";
+import { sortedJson } from "./format.ts";
 import type { IO } from "./io.ts";
 
 /** What a command produced. */
 export interface CommandResult {
-  /** The result as data (the shape `--json` will print). */
+  /**
+   * The result as data: what `--json` prints. Field names are camelCase, as
+   * in the library's types, for every command.
+   */
   data: unknown;
   /** What stdout shows; may be empty. */
   text: string;
@@ -52,11 +56,14 @@ export function runAction<A extends unknown[]>(
     const root = rootOf(command);
     const runtime = runtimes.get(root);
     if (!runtime) throw new Error("The program has no runtime attached");
-    const context = createContext(runtime.io, readGlobals(root));
+    const globals = readGlobals(root);
+    // --quiet silences what is drawn on the terminal's stderr (context, progress).
+    const io = globals.quiet ? { ...runtime.io, stderrIsTTY: false } : runtime.io;
+    const context = createContext(io, globals);
     // Commander passes (...arguments, options, command); commands get both the
     // arguments and their own options.
     const result = await handler(context, ...actionArgs.slice(0, -1) as A);
-    runtime.io.stdout.write(result.text);
+    runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text);
     runtime.exitCode = result.exitCode ?? 0;
   };
 }
@@ -75,6 +82,8 @@ export function readGlobals(root: Command): GlobalOptions {
     password: typeof raw.password === "string" ? raw.password : undefined,
     token: text("token"),
     debug: flagValue(root, "debug", "HATCHER_DEBUG"),
+    json: raw.json === true,
+    quiet: raw.quiet === true,
     apiVersion: raw.apiVersion === "0" ? 0 : 1,
   };
 }

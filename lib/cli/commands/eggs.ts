@@ -45,8 +45,9 @@ export async function eggMetadataCommand(
   context: CommandContext,
   options: EggRef,
 ): Promise<CommandResult> {
-  const info = await getEggMetadata(await context.session(), options);
-  return { data: info.raw, text: sortedJson(info.raw) };
+  const { raw, ...info } = await getEggMetadata(await context.session(), options);
+  // The text is the server's own document; --json prints the library's camelCase shape.
+  return { data: info, text: sortedJson(raw) };
 }
 
 /** `eggs download ... NAME VERSION [DESTINATION]`: verified, atomic, progress on a TTY. */
@@ -84,7 +85,8 @@ export async function deleteEggCommand(
     options.yes,
     (session) => deleteEgg(session, options),
   );
-  return { data: { ...options, deleted: true }, text: "" };
+  const { yes: _yes, ...target } = options;
+  return { data: { ...target, deleted: true }, text: "" };
 }
 
 /** `eggs upload ORG REPO PLATFORM FILE [--force] [--no-verify]`. */

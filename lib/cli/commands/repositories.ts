@@ -40,7 +40,8 @@ export async function deleteRepositoryCommand(
     options.yes,
     (session) => deleteRepository(session, options),
   );
-  return { data: { ...options, deleted: true }, text: "" };
+  const { yes: _yes, ...target } = options;
+  return { data: { ...target, deleted: true }, text: "" };
 }
 
 /** Adds the `repositories` group to the program. */

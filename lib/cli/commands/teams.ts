@@ -57,7 +57,8 @@ export async function deleteTeamCommand(
     options.yes,
     (session) => deleteTeam(session, options),
   );
-  return { data: { ...options, deleted: true }, text: "" };
+  const { yes: _yes, ...target } = options;
+  return { data: { ...target, deleted: true }, text: "" };
 }
 
 /** `teams metadata ORG TEAM`: JSON, indent 2, sorted keys. */

@@ -58,7 +58,8 @@ export async function deleteUserCommand(
     options.yes,
     (session) => deleteUser(session, options),
   );
-  return { data: { ...options, deleted: true }, text: "" };
+  const { yes: _yes, ...target } = options;
+  return { data: { ...target, deleted: true }, text: "" };
 }
 
 /**
