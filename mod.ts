@@ -69,6 +69,7 @@ export {
   type TeamRef,
 } from "./lib/teams.ts";
 export { listPlatforms, listPythonTags } from "./lib/catalogue.ts";
+export { type CurrentUser, getCurrentUser } from "./lib/current_user.ts";
 export {
   compareEggs,
   deleteEgg,

@@ -1,12 +1,17 @@
 /**
- * What every command gets: the IO and the global options, with the session
- * built lazily, so `--help`, `--version` and usage errors never touch the
- * network or prompt.
+ * What every command gets: the IO, the global options, and the connection
+ * settings resolved lazily, so `--help`, `--version` and usage errors never
+ * read the config file, touch the network or prompt.
+ *
+ * Precedence, per setting: command-line option > `HATCHER_*` variable >
+ * profile in the config file > nothing. Password authentication beats a
+ * token wherever each comes from.
  *
  * @module
  */
 import { type ApiVersion, type Credentials, login, type Session } from "../../mod.ts";
 import { normalizeServerUrl } from "../http.ts";
+import { type Config, configPath, DEFAULT_PROFILE, type Profile, readConfig } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import type { IO } from "./io.ts";
 import { readPassword } from "./prompt.ts";
@@ -24,63 +29,132 @@ export interface GlobalOptions {
   json: boolean;
   /** Draw no context header or progress bar. */
   quiet: boolean;
+  /** The profile named by `--profile` or `HATCHER_PROFILE`, if any. */
+  profile?: string;
+  /** Options given on the command line or in the environment (not defaults). */
+  explicit: ReadonlySet<"url" | "insecure" | "token">;
+  /** Where each explicit option came from, for `whoami`. */
+  sources: Readonly<Record<string, "cli" | "env">>;
+}
+
+/** The credentials to log in with; password authentication beats a token. */
+export type AuthChoice =
+  | { kind: "password"; username: string; password: string | undefined; source: string }
+  | { kind: "token"; token: string; source: string };
+
+/** Where to connect and how, once options, environment and profile are merged. */
+export interface ConnectionSettings {
+  url: string;
+  insecure: boolean;
+  auth: AuthChoice;
+  /** The profile that supplied something, if any. */
+  profileName: string;
+  profile: Profile | undefined;
 }
 
 /** How a command reaches the server. */
 export interface CommandContext {
   readonly io: IO;
   readonly globals: GlobalOptions;
+  /** The config file's path (not read until needed). */
+  readonly configFile: string;
+  /** Reads the config file once. */
+  config(): Promise<Config>;
+  /** Merges options, environment and profile; usage errors for what is missing. */
+  settings(): Promise<ConnectionSettings>;
   /** Logs in on first use (prompting for a password if needed); then memoised. */
   session(): Promise<Session>;
 }
 
-/** The credentials to log in with; password authentication beats a token. */
-export type AuthChoice =
-  | { kind: "password"; username: string; password: string | undefined }
-  | { kind: "token"; token: string };
-
 /**
- * Chooses how to authenticate from the merged options. A username selects
- * password authentication even when a token is also given (from anywhere).
+ * Chooses how to authenticate. A username selects password authentication
+ * even when a token is also given (from anywhere).
  */
-export function chooseAuth(globals: GlobalOptions): AuthChoice {
+export function chooseAuth(
+  globals: GlobalOptions,
+  profile?: { name: string; token?: string },
+): AuthChoice {
   if (globals.password !== undefined && !globals.username) {
     throw new UsageError("Password provided with no username: pass --username (-U) as well");
   }
   if (globals.username) {
-    return { kind: "password", username: globals.username, password: globals.password };
+    const source = globals.sources.username === "env" ? "HATCHER_USERNAME" : "--username";
+    return { kind: "password", username: globals.username, password: globals.password, source };
   }
-  if (globals.token) return { kind: "token", token: globals.token };
+  if (globals.token) {
+    const source = globals.sources.token === "env" ? "HATCHER_TOKEN" : "--token";
+    return { kind: "token", token: globals.token, source };
+  }
+  if (profile?.token) {
+    return { kind: "token", token: profile.token, source: `profile "${profile.name}"` };
+  }
   throw new UsageError(
-    "Not logged in: pass --token (or HATCHER_TOKEN), or --username (or HATCHER_USERNAME)",
+    "Not logged in: pass --token (or HATCHER_TOKEN), or --username (or HATCHER_USERNAME), " +
+      "or run `hatcher login`",
   );
 }
 
 /** Builds the context of one CLI invocation. */
 export function createContext(io: IO, globals: GlobalOptions): CommandContext {
+  let config: Promise<Config> | undefined;
+  let settings: Promise<ConnectionSettings> | undefined;
   let session: Promise<Session> | undefined;
-  return {
+  const context: CommandContext = {
     io,
     globals,
-    session: () => session ??= openSession(io, globals),
+    configFile: configPath(),
+    config: () => config ??= readConfig(context.configFile),
+    settings: () => settings ??= resolveSettings(context),
+    session: () => session ??= openSession(context),
   };
+  return context;
 }
 
-async function openSession(io: IO, globals: GlobalOptions): Promise<Session> {
-  if (!globals.url) {
+async function resolveSettings(context: CommandContext): Promise<ConnectionSettings> {
+  const { globals } = context;
+  const profileName = globals.profile ?? DEFAULT_PROFILE;
+  // The config file is read only when the command line and environment leave
+  // something open, so a broken file cannot break fully specified calls.
+  const needsProfile = !globals.url || (!globals.username && !globals.token) ||
+    !globals.explicit.has("insecure") || globals.profile !== undefined;
+  let profile: Profile | undefined;
+  if (needsProfile) {
+    profile = (await context.config()).profiles[profileName];
+    if (!profile && globals.profile !== undefined) {
+      throw new UsageError(`No profile "${profileName}" in ${context.configFile}`);
+    }
+  }
+  const url = globals.url ?? profile?.url;
+  if (!url) {
     throw new UsageError("No server URL: pass --url (-u) or set HATCHER_URL");
   }
   try {
-    normalizeServerUrl(globals.url);
+    normalizeServerUrl(url);
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (from --url or HATCHER_URL)`);
   }
-  const auth = chooseAuth(globals);
+  const insecure = globals.explicit.has("insecure") ? globals.insecure : profile?.insecure ?? false;
+  // A profile's token belongs to the profile's server: never send it elsewhere.
+  const profileToken = profile && (!globals.url || sameServer(globals.url, profile.url))
+    ? { name: profileName, token: profile.token }
+    : undefined;
+  const auth = chooseAuth(globals, profileToken);
+  return { url, insecure, auth, profileName, profile };
+}
+
+function sameServer(a: string, b: string | undefined): boolean {
+  if (!b) return false;
+  try {
+    return normalizeServerUrl(a) === normalizeServerUrl(b);
+  } catch {
+    return false;
+  }
+}
+
+async function openSession(context: CommandContext): Promise<Session> {
+  const { url, insecure, auth } = await context.settings();
   const credentials: Credentials = auth.kind === "password"
-    ? { username: auth.username, password: auth.password ?? await readPassword(io) }
+    ? { username: auth.username, password: auth.password ?? await readPassword(context.io) }
     : { token: auth.token };
-  return await login(globals.url, credentials, {
-    insecure: globals.insecure,
-    apiVersion: globals.apiVersion,
-  });
+  return await login(url, credentials, { insecure, apiVersion: context.globals.apiVersion });
 }

@@ -6,6 +6,7 @@
  */
 import { VERSION } from "../version.ts";
 import { registerApiTokens } from "./commands/api_tokens.ts";
+import { registerAuth } from "./commands/auth.ts";
 import { registerCatalogue } from "./commands/catalogue.ts";
 import { registerEggs } from "./commands/eggs.ts";
 import { registerOrganizations } from "./commands/organizations.ts";
@@ -56,6 +57,10 @@ export function buildProgram(runtime: Runtime): Command {
     .addOption(
       new Option("-d, --debug", "show stack traces for errors").env("HATCHER_DEBUG"),
     )
+    .addOption(
+      new Option("--profile <name>", 'the config file profile to use (default: "default")')
+        .env("HATCHER_PROFILE"),
+    )
     .option("--json", "print the result as one JSON document (camelCase fields)")
     .option("-q, --quiet", "no context header or progress bar")
     .addOption(
@@ -70,6 +75,7 @@ export function buildProgram(runtime: Runtime): Command {
     }
   });
 
+  registerAuth(program);
   registerApiTokens(program);
   registerUsers(program);
   registerOrganizations(program);

@@ -75,6 +75,14 @@ export function readGlobals(root: Command): GlobalOptions {
     const value = raw[key];
     return typeof value === "string" && value !== "" ? value : undefined;
   };
+  const sources: Record<string, "cli" | "env"> = {};
+  for (const key of ["url", "insecure", "username", "password", "token", "profile"]) {
+    const source = root.getOptionValueSource(key);
+    if (source === "cli" || source === "env") sources[key] = source as "cli" | "env";
+  }
+  const explicit = new Set(
+    (["url", "insecure", "token"] as const).filter((key) => sources[key] !== undefined),
+  );
   return {
     url: text("url"),
     insecure: flagValue(root, "insecure", "HATCHER_INSECURE"),
@@ -85,6 +93,9 @@ export function readGlobals(root: Command): GlobalOptions {
     json: raw.json === true,
     quiet: raw.quiet === true,
     apiVersion: raw.apiVersion === "0" ? 0 : 1,
+    profile: text("profile"),
+    explicit,
+    sources,
   };
 }
 
