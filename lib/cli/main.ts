@@ -30,9 +30,8 @@ export async function main(args: string[], io: IO = processIO()): Promise<number
 
 function report(error: unknown, io: IO, debug: boolean): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed help, the version or its error line.
-    const done = ["commander.helpDisplayed", "commander.version"].includes(error.code);
-    return done ? ExitCode.ok : ExitCode.usage;
+    // Commander has already printed help, the version, the tree or its error line.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   const { code, message } = describe(error);
   io.stderr.write(`${debug ? stackOf(error) : message}\n`);

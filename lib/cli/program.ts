@@ -8,6 +8,7 @@ import { VERSION } from "../version.ts";
 import { registerApiTokens } from "./commands/api_tokens.ts";
 import { registerAuth } from "./commands/auth.ts";
 import { registerCatalogue } from "./commands/catalogue.ts";
+import { registerCompletions } from "./commands/completions.ts";
 import { registerEggs } from "./commands/eggs.ts";
 import { registerOrganizations } from "./commands/organizations.ts";
 import { registerRepositories } from "./commands/repositories.ts";
@@ -83,6 +84,7 @@ export function buildProgram(runtime: Runtime): Command {
   registerTeams(program);
   registerEggs(program);
   registerCatalogue(program);
+  registerCompletions(program);
   attachRuntime(program, runtime);
   return program;
 }
