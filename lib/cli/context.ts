@@ -116,7 +116,7 @@ async function resolveSettings(context: CommandContext): Promise<ConnectionSetti
   // The config file is read only when the command line and environment leave
   // something open, so a broken file cannot break fully specified calls.
   const needsProfile = !globals.url || (!globals.username && !globals.token) ||
-    !globals.explicit.has("insecure") || globals.profile !== undefined;
+    globals.profile !== undefined;
   let profile: Profile | undefined;
   if (needsProfile) {
     profile = (await context.config()).profiles[profileName];
@@ -133,11 +133,12 @@ async function resolveSettings(context: CommandContext): Promise<ConnectionSetti
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (from --url or HATCHER_URL)`);
   }
-  const insecure = globals.explicit.has("insecure") ? globals.insecure : profile?.insecure ?? false;
-  // A profile's token belongs to the profile's server: never send it elsewhere.
-  const profileToken = profile && (!globals.url || sameServer(globals.url, profile.url))
-    ? { name: profileName, token: profile.token }
-    : undefined;
+  // A profile's settings belong to the profile's server: never send its token elsewhere.
+  const applies = profile !== undefined && (!globals.url || sameServer(globals.url, profile.url));
+  const insecure = globals.explicit.has("insecure")
+    ? globals.insecure
+    : applies && profile?.insecure === true;
+  const profileToken = applies ? { name: profileName, token: profile?.token } : undefined;
   const auth = chooseAuth(globals, profileToken);
   return { url, insecure, auth, profileName, profile };
 }

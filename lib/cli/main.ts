@@ -6,6 +6,7 @@
  */
 import process from "node:process";
 import { HatcherError } from "../errors.ts";
+import { ConfigError } from "./config.ts";
 import { CommanderError } from "./deps.ts";
 import { DeclinedError, ExitCode, InterruptedError, UsageError } from "./errors.ts";
 import { type IO, processIO } from "./io.ts";
@@ -43,7 +44,9 @@ function describe(error: unknown): { code: number; message: string } {
   if (error instanceof InterruptedError) {
     return { code: ExitCode.interrupted, message: "Interrupted" };
   }
-  if (error instanceof HatcherError || error instanceof DeclinedError) {
+  if (
+    error instanceof HatcherError || error instanceof DeclinedError || error instanceof ConfigError
+  ) {
     return { code: ExitCode.failure, message: error.message };
   }
   const text = error instanceof Error ? error.message : String(error);
