@@ -8,7 +8,9 @@ import { registerOrganizationRoutes } from "./routes/admin_organizations.ts";
 import { registerTeamRoutes } from "./routes/admin_teams.ts";
 import { registerUserRoutes } from "./routes/admin_users.ts";
 import { registerAuthTokenRoutes } from "./routes/auth_tokens.ts";
+import { registerEggRoutes } from "./routes/eggs.ts";
 import { registerMetadataRoutes } from "./routes/metadata.ts";
+import type { ObjectStore } from "./objects.ts";
 import { loadTokenSecret, TokenStore } from "./tokens.ts";
 
 export interface Logger {
@@ -21,19 +23,24 @@ export interface Logger {
 export interface AppOptions {
   db: Database;
   log: Logger;
+  /** Egg files; main.ts prepares it (empties tmp) before the app starts. */
+  objects: ObjectStore;
+  /** Largest accepted egg file, in bytes. */
+  maxUploadBytes: number;
 }
 
 export type App = (request: Request) => Promise<Response>;
 
-export function createApp({ db, log }: AppOptions): App {
+export function createApp({ db, log, objects, maxUploadBytes }: AppOptions): App {
   const tokens = new TokenStore(db, loadTokenSecret(db));
   const router = new Router();
-  const context = { db, tokens };
+  const context = { db, tokens, objects, maxUploadBytes };
   registerAuthTokenRoutes(router, context);
   registerOrganizationRoutes(router, context);
   registerTeamRoutes(router, context);
   registerUserRoutes(router, context);
   registerMetadataRoutes(router, context);
+  registerEggRoutes(router, context);
 
   return async (request) => {
     const started = performance.now();

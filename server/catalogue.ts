@@ -71,3 +71,19 @@ export function isRuntimePythonTag(tag: string): boolean {
 export function isKnownPythonTag(tag: string): boolean {
   return ALL_PYTHON_TAGS.includes(tag);
 }
+
+/**
+ * The egg tags a runtime can use, most specific first: itself, then the
+ * generic tags of its Python version (`cp311` -> `py311`, `cp3`, `py3`;
+ * `pp27` -> `py27`, `py2`). Eggs without a tag suit every runtime and are
+ * not listed here. Indices use this to pick eggs.
+ */
+export function compatibleEggTags(runtimeTag: string): string[] {
+  const match = /^(cp|pp)(\d)(\d+)$/.exec(runtimeTag);
+  if (!match) return [runtimeTag];
+  const [, implementation, major, minor] = match;
+  const tags = [runtimeTag, `py${major}${minor}`];
+  if (implementation === "cp") tags.push(`cp${major}`);
+  tags.push(`py${major}`);
+  return tags;
+}

@@ -18,7 +18,7 @@ export interface Migration {
 
 /**
  * Append-only: never edit an applied migration, add a new one instead
- * (organizations, repositories, teams, eggs will each come as new entries).
+ * (runtimes, apps and bundles will each come as new entries).
  * Tables use AUTOINCREMENT where a row id is embedded in a token, so a
  * deleted row's id is never handed out again.
  */
@@ -106,6 +106,39 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (team_id, repository_id)
       );
       CREATE INDEX team_repositories_repository_id ON team_repositories(repository_id);
+    `,
+  },
+  {
+    version: 3,
+    description: "eggs",
+    // One row per egg in a repository and platform; the bytes live in
+    // objects/sha256/ (objects.ts), shared by every row with the same sha256.
+    // The identity treats a NULL python_tag as 'none' (UNIQUE alone would let
+    // NULLs repeat), hence a unique index on the expression.
+    sql: `
+      CREATE TABLE eggs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+        platform TEXT NOT NULL,
+        name TEXT NOT NULL,
+        egg_basename TEXT NOT NULL,
+        version TEXT NOT NULL,
+        build INTEGER NOT NULL,
+        full_version TEXT NOT NULL,
+        python_tag TEXT,
+        python TEXT,
+        filename TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        md5 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        packages TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        mtime REAL NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX eggs_identity
+        ON eggs(repository_id, platform, name, full_version, COALESCE(python_tag, 'none'));
+      CREATE INDEX eggs_sha256 ON eggs(sha256);
     `,
   },
 ];

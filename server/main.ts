@@ -2,7 +2,7 @@
  * Entry point of the reference EDS server.
  *
  *   deno run -A server/main.ts --data-dir DIR [--host H] [--port P]
- *       [--tls-cert F --tls-key F] [--admin EMAIL] [--quiet]
+ *       [--tls-cert F --tls-key F] [--admin EMAIL] [--max-upload-bytes N] [--quiet]
  *   deno run -A server/main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME] < password
  *
  * Exit codes: 0 success / clean shutdown, 1 runtime failure, 2 bad usage.
@@ -10,12 +10,16 @@
 import { parseArgs } from "node:util";
 import { createApp, type Logger } from "./app.ts";
 import { type Database, inTransaction, openDatabase } from "./db.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "./egg_upload.ts";
+import { removeOrphanObjects } from "./eggs.ts";
+import { ObjectStore } from "./objects.ts";
 import { addOrganizationMember, findOrganization } from "./organizations.ts";
 import { hashPassword } from "./passwords.ts";
 import { ensureSiteAdmin, insertUser, isPlausibleEmail, UserExistsError } from "./users.ts";
 
 const USAGE = "usage: main.ts --data-dir DIR [--host H] [--port P] [--tls-cert F --tls-key F] " +
-  "[--admin EMAIL] [--quiet] | main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME]";
+  "[--admin EMAIL] [--max-upload-bytes N] [--quiet] | " +
+  "main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME]";
 const SHUTDOWN_GRACE_MS = 5000;
 
 /** A problem the user can fix by changing the command line; exits 2. */
@@ -60,6 +64,14 @@ function parsePort(text: string): number {
   return port;
 }
 
+function parseByteCount(option: string, text: string): number {
+  const bytes = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new UsageError(`${option} must be a positive number of bytes, got '${text}'`);
+  }
+  return bytes;
+}
+
 async function readFileArg(option: string, path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
@@ -94,6 +106,7 @@ async function serve(args: string[]): Promise<void> {
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
         admin: { type: "string" },
+        "max-upload-bytes": { type: "string", default: String(DEFAULT_MAX_UPLOAD_BYTES) },
         quiet: { type: "boolean", default: false },
       },
     })
@@ -102,6 +115,7 @@ async function serve(args: string[]): Promise<void> {
   const dataDir = values["data-dir"];
   if (!dataDir) throw new UsageError("--data-dir is required");
   const port = parsePort(values.port);
+  const maxUploadBytes = parseByteCount("--max-upload-bytes", values["max-upload-bytes"]);
   const host = values.host;
   if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
     throw new UsageError("--tls-cert and --tls-key must be given together");
@@ -136,7 +150,15 @@ async function serve(args: string[]): Promise<void> {
       info: values.quiet ? () => {} : printErr,
       error: printErr,
     };
-    const app = createApp({ db, log });
+    const objects = new ObjectStore(dataDir);
+    try {
+      // Leftovers of a previous process: unfinished uploads, and files whose rows are gone.
+      objects.resetTemporary();
+      removeOrphanObjects(db, objects);
+    } catch (error) {
+      throw new CommandError(`cannot prepare '${dataDir}': ${(error as Error).message}`);
+    }
+    const app = createApp({ db, log, objects, maxUploadBytes });
     const scheme = tls ? "https" : "http";
     // Listen for signals before announcing readiness, so a signal sent right
     // after the ready line cannot kill the process with 130/143.

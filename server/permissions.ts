@@ -161,8 +161,7 @@ export function requireOrganizationAdmin(db: Database, user: User, name: string)
 /**
  * For repository content operations: 404 unless the repository exists and the
  * caller has some access to it, 403 if that access is below `needed`.
- * Suggested levels: read-index for indices and metadata, read for downloads,
- * upload for uploads and re-index, admin for deletions.
+ * Eggs use requireEggAccess, which picks the level from EGG_ACCESS.
  */
 export function requireRepositoryAccess(
   db: Database,
@@ -184,4 +183,31 @@ export function requireRepositoryAccess(
     );
   }
   return { repository, access };
+}
+
+export type EggAction = "list" | "metadata" | "download" | "upload" | "delete" | "re-index";
+
+/**
+ * The access each egg operation needs (docs/permissions.md, "Eggs"). Deleting
+ * an egg needs `upload`, not `admin`: whoever may replace an egg with
+ * overwrite may as well remove it, and hatcher's `eggs delete` is an uploader's tool.
+ */
+export const EGG_ACCESS: Readonly<Record<EggAction, Access>> = {
+  list: "read-index",
+  metadata: "read-index",
+  download: "read",
+  upload: "upload",
+  delete: "upload",
+  "re-index": "upload",
+};
+
+/** requireRepositoryAccess with the level an egg operation needs. */
+export function requireEggAccess(
+  db: Database,
+  user: User,
+  orgName: string,
+  repoName: string,
+  action: EggAction,
+): Repository {
+  return requireRepositoryAccess(db, user, orgName, repoName, EGG_ACCESS[action]).repository;
 }

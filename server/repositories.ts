@@ -89,18 +89,19 @@ export function createRepository(
 }
 
 /**
- * How many items (eggs, runtimes, apps, bundles) the repository holds; a
- * non-zero count makes deletion require `force`. Nothing can be stored yet, so
- * this is 0: the eggs capability (and later kinds) must add their counts here.
+ * How many items (eggs; later runtimes, apps, bundles) the repository holds;
+ * a non-zero count makes deletion require `force`.
  */
-export function repositoryContentCount(_db: Database, _repositoryId: number): number {
-  return 0;
+export function repositoryContentCount(db: Database, repositoryId: number): number {
+  const row = db.prepare("SELECT COUNT(*) AS n FROM eggs WHERE repository_id = ?")
+    .get(repositoryId) as { n: number };
+  return row.n;
 }
 
 /**
- * Deletes the repository row; team links cascade. Content stored outside the
- * database (artefact files) is not touched here: whoever adds content must
- * also remove it when a repository goes.
+ * Deletes the repository row; team links and egg rows cascade. Files stored
+ * outside the database are not touched here: use deleteRepositoryWithEggs
+ * (eggs.ts), which also removes the egg files nothing else references.
  */
 export function deleteRepository(db: Database, repositoryId: number): void {
   db.prepare("DELETE FROM repositories WHERE id = ?").run(repositoryId);

@@ -3,7 +3,9 @@
  * notes §4.3). Rights come from permissions.ts; see docs/permissions.md.
  */
 import { type AuthContext, authenticate } from "../auth.ts";
+import { deleteRepositoryWithEggs } from "../eggs.ts";
 import { HttpError, jsonResponse, noContent, queryFlag, readJson, type Router } from "../http.ts";
+import type { ObjectStore } from "../objects.ts";
 import { createOrganization, OrganizationExistsError } from "../organizations.ts";
 import {
   noRepository,
@@ -13,7 +15,6 @@ import {
 } from "../permissions.ts";
 import {
   createRepository,
-  deleteRepository,
   findRepository,
   listRepositories,
   repositoryContentCount,
@@ -21,8 +22,11 @@ import {
 } from "../repositories.ts";
 import { requireDescription, requireObjectName } from "../validation.ts";
 
-export function registerOrganizationRoutes(router: Router, context: AuthContext): void {
-  const { db } = context;
+export function registerOrganizationRoutes(
+  router: Router,
+  context: AuthContext & { objects: ObjectStore },
+): void {
+  const { db, objects } = context;
 
   router.add("GET", "/admin/organizations", async ({ request }) => {
     const { user } = await authenticate(request, context);
@@ -80,7 +84,7 @@ export function registerOrganizationRoutes(router: Router, context: AuthContext)
           "use force to delete it anyway",
       );
     }
-    deleteRepository(db, repository.id);
+    deleteRepositoryWithEggs(db, objects, repository.id);
     return noContent();
   });
 }

@@ -5,6 +5,7 @@
 import { type AuthContext, authenticate } from "../auth.ts";
 import { ALL_PYTHON_TAGS, PLATFORMS, PYTHON_TAGS } from "../catalogue.ts";
 import { jsonResponse, queryFlag, type Router } from "../http.ts";
+import { listMemberOrganizations } from "../organizations.ts";
 import { ACCESS_NAMES, accessibleRepositories } from "../permissions.ts";
 import { fullRepositoryName } from "../repositories.ts";
 
@@ -29,6 +30,16 @@ export function registerMetadataRoutes(router: Router, context: AuthContext): vo
         access: ACCESS_NAMES[access],
         description: repository.description,
       })),
+    });
+  });
+
+  // Who am I? Lets a client holding only a token name its user (hatcher whoami).
+  router.add("GET", "/metadata/user", async ({ request }) => {
+    const { user } = await authenticate(request, context);
+    return jsonResponse({
+      email: user.email,
+      is_site_admin: user.isSiteAdmin,
+      organizations: listMemberOrganizations(db, user.id).map((org) => org.name).sort(),
     });
   });
 

@@ -12,6 +12,8 @@ export interface StartServerOptions {
   tlsKey?: string;
   /** Extra: keep the per-request log (the server runs with --quiet otherwise). */
   logRequests?: boolean;
+  /** Extra: more server options, e.g. `["--max-upload-bytes", "1000"]`. */
+  extraArgs?: string[];
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -74,6 +76,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
   if (opts.admin) args.push("--admin", opts.admin.email);
   if (opts.tlsCert) args.push("--tls-cert", opts.tlsCert);
   if (opts.tlsKey) args.push("--tls-key", opts.tlsKey);
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const env: Record<string, string> = opts.admin ? { EDS_ADMIN_PASSWORD: opts.admin.password } : {};
 
   const child = new Deno.Command(Deno.execPath(), {

@@ -1,0 +1,115 @@
+/**
+ * Serves a stored file as a download, streamed from disk: strong ETag, one
+ * `Range` (RFC 9110 §14) so hatcher can resume a broken transfer, and
+ * `If-Range` so a resumed transfer never mixes two versions of a file.
+ */
+import { HttpError } from "./http.ts";
+
+export interface DownloadOptions {
+  /** Offered to the client in Content-Disposition; must not contain quotes or line breaks. */
+  filename: string;
+  /** The content's SHA-256: the strong ETag. */
+  sha256: string;
+}
+
+type ByteRange = { start: number; end: number } | "unsatisfiable" | null;
+
+/**
+ * The single range a `Range` header asks for, clamped to `size`; null when
+ * the whole file should be sent (no header, an unsupported unit, several
+ * ranges or a malformed value: RFC 9110 lets a server ignore those).
+ */
+export function parseRange(header: string | null, size: number): ByteRange {
+  if (header === null) return null;
+  const match = /^bytes=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header);
+  if (!match) return null;
+  const [, first, last] = match as unknown as [string, string, string];
+  if (first === "" && last === "") return null;
+  if (first === "") {
+    // Suffix range: the last N bytes.
+    const length = Number(last);
+    if (length === 0 || size === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - length), end: size - 1 };
+  }
+  const start = Number(first);
+  if (last !== "" && Number(last) < start) return null;
+  if (start >= size) return "unsatisfiable";
+  const end = last === "" ? size - 1 : Math.min(Number(last), size - 1);
+  return { start, end };
+}
+
+/** Passes on the first `length` bytes, then ends the stream (cancelling the source). */
+function limitBytes(length: number): TransformStream<Uint8Array, Uint8Array> {
+  let left = length;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (chunk.length >= left) {
+        controller.enqueue(chunk.subarray(0, left));
+        left = 0;
+        controller.terminate();
+      } else {
+        controller.enqueue(chunk);
+        left -= chunk.length;
+      }
+    },
+  });
+}
+
+export async function fileDownload(
+  request: Request,
+  path: string,
+  options: DownloadOptions,
+): Promise<Response> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      // A row without its file: the store was damaged behind the server's back.
+      throw new HttpError(500, `The stored file of ${options.filename} is missing`);
+    }
+    throw error;
+  }
+  try {
+    // The size on disk, not the recorded one, so Content-Length always matches what is sent.
+    const { size } = await file.stat();
+    const etag = `"${options.sha256}"`;
+    const headers: Record<string, string> = {
+      "content-type": "application/octet-stream",
+      "content-disposition": `attachment; filename="${options.filename}"`,
+      etag,
+      "accept-ranges": "bytes",
+    };
+    const ifRange = request.headers.get("if-range");
+    // If-Range with another ETag (or a date, which we cannot vouch for): send it all.
+    const range = ifRange !== null && ifRange.trim() !== etag
+      ? null
+      : parseRange(request.headers.get("range"), size);
+    if (range === "unsatisfiable") {
+      throw new HttpError(416, `Range not satisfiable: ${options.filename} has ${size} bytes`, {
+        "content-range": `bytes */${size}`,
+      });
+    }
+    if (range === null) {
+      return new Response(file.readable, {
+        status: 200,
+        headers: { ...headers, "content-length": String(size) },
+      });
+    }
+    const length = range.end - range.start + 1;
+    await file.seek(range.start, Deno.SeekMode.Start);
+    return new Response(file.readable.pipeThrough(limitBytes(length)), {
+      status: 206,
+      headers: {
+        ...headers,
+        "content-length": String(length),
+        "content-range": `bytes ${range.start}-${range.end}/${size}`,
+      },
+    });
+  } catch (error) {
+    try {
+      file.close();
+    } catch { /* already closed */ }
+    throw error;
+  }
+}

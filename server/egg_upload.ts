@@ -1,0 +1,179 @@
+/**
+ * Receives one egg upload (protocol notes §4.4): a multipart body with a
+ * `data` part (JSON `{"sha256": hex}`) and a `file` part, in either order.
+ * The file streams to DATA/tmp/<random>/<filename> while its SHA-256, MD5
+ * and size are computed, then it is checked as an egg. Either a complete,
+ * valid egg comes back, or an HttpError is thrown and the temporary
+ * directory is already gone.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import {
+  edsPlatform,
+  type EggMetadata,
+  InvalidEggError,
+  parseEggFilename,
+  readEggMetadata,
+} from "../lib/egg.ts";
+import { DEFAULT_JSON_LIMIT_BYTES, HttpError } from "./http.ts";
+import { multipartBoundary, MultipartError, MultipartReader, type Part } from "./multipart.ts";
+import type { ObjectStore } from "./objects.ts";
+
+/** 8 GiB: bigger than any egg seen in practice, small enough to stop a runaway client. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
+/** Room for the multipart framing and the JSON part on top of the file itself. */
+const FRAMING_ALLOWANCE_BYTES = DEFAULT_JSON_LIMIT_BYTES + 64 * 1024;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+export interface ReceivedEgg {
+  /** The private temporary directory; the caller removes it when done. */
+  dir: string;
+  /** The file inside `dir`, named as uploaded. */
+  path: string;
+  filename: string;
+  /** The name as spelled in the file name (e.g. `MKL`). */
+  eggBasename: string;
+  metadata: EggMetadata;
+  sha256: string;
+  md5: string;
+  size: number;
+}
+
+export interface ReceiveOptions {
+  objects: ObjectStore;
+  /** The platform in the URL; the egg must be built for it or be platform-independent. */
+  platform: string;
+  maxFileBytes: number;
+}
+
+function tooLarge(maxFileBytes: number): HttpError {
+  return new HttpError(413, `The egg is larger than the upload limit of ${maxFileBytes} bytes`);
+}
+
+/** Writes all of `bytes`; Deno's write may take fewer bytes than given. */
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+}
+
+export async function receiveEgg(request: Request, options: ReceiveOptions): Promise<ReceivedEgg> {
+  const { objects, maxFileBytes } = options;
+  const boundary = multipartBoundary(request.headers.get("content-type"));
+  if (!boundary || !request.body) {
+    throw new HttpError(400, "An egg upload must be a multipart/form-data body");
+  }
+  // Refuse an announced oversize body before reading any of it.
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxFileBytes + FRAMING_ALLOWANCE_BYTES) {
+    throw tooLarge(maxFileBytes);
+  }
+
+  const reader = new MultipartReader(request.body, boundary);
+  let dir: string | undefined;
+  try {
+    let data: Record<string, unknown> | undefined;
+    let file:
+      | { path: string; filename: string; sha256: string; md5: string; size: number }
+      | undefined;
+    for (let part = await reader.nextPart(); part; part = await reader.nextPart()) {
+      if (part.name === "data" && data === undefined) {
+        data = await readJsonPart(part);
+      } else if (part.name === "file" && file === undefined) {
+        const filename = part.filename ?? "";
+        // Checked before anything touches the disk: the name becomes a path component.
+        parseEggFilename(filename);
+        dir = await objects.createTemporary();
+        file = { filename, ...await streamToFile(part, join(dir, filename), maxFileBytes) };
+      } else {
+        throw new HttpError(
+          400,
+          `Unexpected form field '${part.name}': an egg upload has one 'data' and one 'file' part`,
+        );
+      }
+    }
+    if (!file) throw new HttpError(400, "The upload has no 'file' part");
+    if (!data) throw new HttpError(400, "The upload has no 'data' part");
+    const declaredSha = data.sha256;
+    if (typeof declaredSha !== "string" || !SHA256_HEX.test(declaredSha)) {
+      throw new HttpError(400, "The 'data' part must hold the egg's 'sha256' as 64 hex digits");
+    }
+    if (declaredSha.toLowerCase() !== file.sha256) {
+      throw new HttpError(
+        400,
+        `Checksum mismatch: declared ${declaredSha.toLowerCase()}, received ${file.sha256}`,
+      );
+    }
+    const metadata = await readEggMetadata(file.path);
+    const built = edsPlatform(metadata);
+    if (built !== null && built !== options.platform) {
+      throw new HttpError(
+        400,
+        `Egg ${file.filename} is built for platform '${built}', not '${options.platform}'`,
+      );
+    }
+    return {
+      dir: dir!,
+      ...file,
+      eggBasename: parseEggFilename(file.filename).name,
+      metadata,
+    };
+  } catch (error) {
+    await reader.cancel();
+    if (dir !== undefined) await objects.removeTemporary(dir);
+    if (error instanceof InvalidEggError) throw new HttpError(400, error.message);
+    if (error instanceof MultipartError) throw new HttpError(400, error.message);
+    throw error;
+  }
+}
+
+async function readJsonPart(part: Part): Promise<Record<string, unknown>> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let chunk = await part.read(); chunk; chunk = await part.read()) {
+    total += chunk.length;
+    if (total > DEFAULT_JSON_LIMIT_BYTES) {
+      throw new HttpError(413, `The 'data' part is larger than ${DEFAULT_JSON_LIMIT_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new HttpError(400, "The 'data' part is not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError(400, "The 'data' part must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Streams a part into a new file, hashing as it goes; refuses to grow past `maxBytes`. */
+async function streamToFile(
+  part: Part,
+  path: string,
+  maxBytes: number,
+): Promise<{ path: string; sha256: string; md5: string; size: number }> {
+  const sha256 = createHash("sha256");
+  const md5 = createHash("md5");
+  let size = 0;
+  const file = await Deno.open(path, { createNew: true, write: true });
+  try {
+    for (let chunk = await part.read(); chunk; chunk = await part.read()) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      sha256.update(chunk);
+      md5.update(chunk);
+      await writeAll(file, chunk);
+    }
+  } finally {
+    file.close();
+  }
+  return { path, sha256: sha256.digest("hex"), md5: md5.digest("hex"), size };
+}
