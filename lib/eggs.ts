@@ -90,16 +90,25 @@ export interface EggRef extends EggIndexRef {
 export interface EggIndexEntry {
   /** File name, e.g. `numpy-1.26.4-1.egg`. */
   filename: string;
+  /** The egg's name, lower case (e.g. `mkl`). */
   name: string;
+  /** Upstream version, e.g. `1.26.4`. */
   version: string;
+  /** Build number. */
   build: number;
+  /** `<version>-<build>`, as used in URLs. */
   fullVersion: string;
   /** `null` for an egg that does not depend on Python. */
   pythonTag: string | null;
+  /** Requirements, e.g. `["mkl 2021.4.0-1"]`. */
   packages: string[];
+  /** SHA-256 of the file, hex. */
   sha256: string;
+  /** MD5 of the file, hex (legacy clients). */
   md5: string | null;
+  /** Size in bytes. */
   size: number;
+  /** Upload time, seconds since the epoch. */
   mtime: number | null;
 }
 
@@ -133,8 +142,11 @@ export interface LocalEgg {
   path: string;
   /** File name. */
   filename: string;
+  /** What `EGG-INFO/spec/depend` says. */
   metadata: EggMetadata;
+  /** SHA-256 of the file, hex. */
   sha256: string;
+  /** Size in bytes. */
   size: number;
 }
 
@@ -222,7 +234,9 @@ export interface DownloadEggOptions {
 export interface DownloadedEgg {
   /** Where the egg is. */
   path: string;
+  /** SHA-256 of the file, hex (checked against the server's). */
   sha256: string;
+  /** Size in bytes. */
   size: number;
   /** `false` when a file with the right checksum was already there. */
   downloaded: boolean;
@@ -385,6 +399,7 @@ export interface UploadEggOptions {
  * ```
  */
 export interface UploadedEgg {
+  /** The local egg, as checked before the upload. */
   egg: LocalEgg;
   /** `"unchanged"` when the server already had these exact bytes. */
   status: "uploaded" | "unchanged";
