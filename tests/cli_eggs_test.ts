@@ -513,3 +513,43 @@ Deno.test("deleting a repository that holds eggs needs --force", async () => {
     assert.deepEqual(await filesUnder(join(server.dataDir, "objects")), [], "stored files removed");
   });
 });
+
+Deno.test("eggs listed in a runtime's index download under that runtime's tag", async () => {
+  await using server = await startEggWorld();
+  await withTempDir(async (dir) => {
+    const generic = await writeEgg(dir, {
+      name: "purepy",
+      version: "1.0",
+      pythonTag: "py3",
+      abiTag: "none",
+    });
+    const noPython = await writeEgg(dir, {
+      name: "mkl",
+      version: "2021.4.0",
+      python: null,
+      pythonTag: null,
+      abiTag: null,
+    });
+    ok(
+      await hatcher(server, USERS.uploader, ["eggs", "batch-upload", ...TARGET, generic, noPython]),
+    );
+    assert.equal(
+      ok(await hatcher(server, USERS.reader, ["eggs", "list", ...INDEX])),
+      "Egg Name           | Python Tag\nmkl-2021.4.0-1.egg | none\npurepy-1.0-1.egg   | py3\n",
+    );
+    for (const [name, version] of [["purepy", "1.0-1"], ["mkl", "2021.4.0-1"]]) {
+      const target = join(dir, `${name}.download`);
+      ok(
+        await hatcher(server, USERS.reader, [
+          "eggs",
+          "download",
+          ...INDEX,
+          name!,
+          version!,
+          target,
+        ]),
+      );
+      assert.ok((await Deno.stat(target)).size > 0);
+    }
+  });
+});

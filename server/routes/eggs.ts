@@ -133,9 +133,16 @@ export function registerEggRoutes(router: Router, context: EggRouteContext): voi
     action: "metadata" | "download",
   ): Promise<Egg> {
     const { repository, platform, key } = await eggTarget(request, params, action);
-    const egg = findEgg(db, repository.id, platform, key);
-    if (!egg) throw noEgg(repository, platform, key);
-    return egg;
+    // What a runtime's index lists, it can fetch under the same tag: after the
+    // exact tag, try its generic tags and then untagged eggs, as the index does.
+    const fallbacks = key.pythonTag && isRuntimePythonTag(key.pythonTag)
+      ? [...compatibleEggTags(key.pythonTag).slice(1), null]
+      : [];
+    for (const pythonTag of [key.pythonTag, ...fallbacks]) {
+      const egg = findEgg(db, repository.id, platform, { ...key, pythonTag });
+      if (egg) return egg;
+    }
+    throw noEgg(repository, platform, key);
   }
 
   router.add("GET", "/indices/:org/:repo/:platform/:tag/eggs", async ({ request, params }) => {
