@@ -18,7 +18,7 @@ import {
   TimeoutError,
   TlsError,
 } from "./errors.ts";
-import { createInsecureFetch } from "./insecure_fetch.ts";
+import { createNodeFetch } from "./node_fetch.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -51,14 +51,16 @@ export interface ClientOptions {
    */
   insecure?: boolean;
   /**
-   * The `fetch` to send requests with, e.g. a test double or a proxy-aware one.
-   * With `insecure`, it is used for plain `http:` URLs only.
+   * The `fetch` to send every request with, e.g. a test double or a
+   * proxy-aware one. An injected fetch decides about certificates itself, so
+   * `insecure` does not apply to it.
    * @default {globalThis.fetch}
    */
   fetch?: typeof fetch;
   /**
-   * Milliseconds to wait for the response headers of each request. Bodies of
-   * long transfers are not limited by it.
+   * Milliseconds to wait for the response headers of each request; while an
+   * upload is being sent, the longest pause between two chunks. Long
+   * transfers are not limited by it, stalled ones are.
    * @default {30000}
    */
   timeout?: number;
@@ -96,6 +98,8 @@ export interface HttpClient {
   readonly apiRoot: string;
   readonly apiVersion: ApiVersion;
   readonly fetch: typeof fetch;
+  /** The fetch for requests with a streamed body (uploads). */
+  readonly streamFetch: typeof fetch;
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
   readonly userAgent: string;
@@ -170,12 +174,16 @@ export function createHttpClient(url: string, options: ClientOptions = {}): Http
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RangeError(`Invalid retries "${retries}": must be a whole number, 0 or more`);
   }
-  const baseFetch = options.fetch ?? globalThis.fetch;
+  // An injected fetch is used for everything. Otherwise: node:http(s) where
+  // the runtime's fetch falls short (no TLS checks, streamed uploads).
+  const nodeFetch = options.fetch ? undefined : createNodeFetch({ verifyTls: !options.insecure });
+  const plainFetch = options.fetch ?? (options.insecure ? nodeFetch! : globalThis.fetch);
   return {
     serverUrl,
     apiRoot: `${serverUrl}/api/v${apiVersion}/json`,
     apiVersion,
-    fetch: options.insecure ? createInsecureFetch(baseFetch) : baseFetch,
+    fetch: plainFetch,
+    streamFetch: options.fetch ?? nodeFetch!,
     timeout,
     signal: options.signal,
     userAgent: options.userAgent ?? `hatcher/${VERSION}`,
@@ -271,11 +279,24 @@ async function sendOnce(
 
   const displayUrl = sanitizeUrl(url.href);
   const timer = new AbortController();
-  const timeoutId = setTimeout(() => timer.abort(), client.timeout);
+  let timeoutId = setTimeout(() => timer.abort(), client.timeout);
+  if (body instanceof ReadableStream) {
+    // While an upload is sent, the timeout measures stalls, not the whole transfer.
+    body = body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          clearTimeout(timeoutId);
+          timeoutId = setTimeout(() => timer.abort(), client.timeout);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+  }
   const signal = client.signal ? AbortSignal.any([client.signal, timer.signal]) : timer.signal;
   let response: Response;
   try {
-    response = await client.fetch(url, {
+    const send = body instanceof ReadableStream ? client.streamFetch : client.fetch;
+    response = await send(url, {
       method,
       headers,
       body,
