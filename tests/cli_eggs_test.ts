@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { sha256File } from "../mod.ts";
 import { runCli, runCliOnTty } from "./helpers/cli.ts";
+import { filesUnder, withTempDir } from "./helpers/files.ts";
 import { writeEgg, writeTraversalEgg, writeZipBomb } from "./helpers/eggs.ts";
 import type { RunningServer } from "./helpers/server.ts";
 import { loginArgs, ROOT, startEggWorld, USERS } from "./helpers/world.ts";
@@ -26,29 +27,6 @@ function ok(run: { code: number; stdout: string; stderr: string }): string {
 async function listed(server: RunningServer): Promise<string[]> {
   const out = ok(await hatcher(server, USERS.reader, ["eggs", "list", ...INDEX]));
   return out.trim().split("\n").slice(1).map((line) => line.split("|")[0]!.trim());
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "hatcher-eggs-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory) found.push(...await filesUnder(path));
-      else found.push(path);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return found;
 }
 
 Deno.test("upload, list, metadata and download round-trip the exact bytes", async () => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { type EggSpecInput, writeEgg, writeTraversalEgg, writeZipBomb } from "./helpers/eggs.ts";
 import { type RunningServer, startServer } from "./helpers/server.ts";
 import { objectPath } from "../server/objects.ts";
+import { filesUnder } from "./helpers/files.ts";
 
 const V1 = "/api/v1/json";
 const V0 = "/api/v0/json";
@@ -215,22 +216,6 @@ async function upload(
 
 function eggPath(name: string, version: string, tag = "cp311", repo = "dev"): string {
   return `acme/${repo}/${PLATFORM}/${tag}/eggs/${name}/${version}`;
-}
-
-// ---- Data directory helpers ----
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory) found.push(...await filesUnder(path));
-      else found.push(path);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return found.sort();
 }
 
 async function objectFiles(server: RunningServer): Promise<string[]> {

@@ -58,20 +58,15 @@ export function baseEnv(): Record<string, string> {
   return env;
 }
 
+/** The command line that runs `hatcher ARGS` from the working tree. */
+export function cliCommand(args: string[]): string[] {
+  const config = `--config=${join(REPO_ROOT, "deno.json")}`;
+  return [Deno.execPath(), "run", "-A", "--quiet", config, CLI_PATH, ...args];
+}
+
 /** Runs `hatcher ARGS` and collects its exit code and output. */
 export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
-  return await runProcess(
-    [
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--quiet",
-      `--config=${join(REPO_ROOT, "deno.json")}`,
-      CLI_PATH,
-      ...args,
-    ],
-    options,
-  );
+  return await runProcess(cliCommand(args), options);
 }
 
 /** Runs any command with the clean environment; used for `deno run <url>` too. */
@@ -111,16 +106,7 @@ export async function runCliOnTty(
   args: string[],
   options: { env?: Record<string, string>; input?: string; waitFor?: string } = {},
 ): Promise<{ code: number; screen: string }> {
-  const quoted = [
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--quiet",
-    `--config=${join(REPO_ROOT, "deno.json")}`,
-    CLI_PATH,
-    ...args,
-  ]
-    .map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
+  const quoted = cliCommand(args).map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
   const child = new Deno.Command("script", {
     args: ["-qefc", quoted, "/dev/null"],
     env: { ...baseEnv(), ...options.env, TERM: "xterm" },
