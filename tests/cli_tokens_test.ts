@@ -357,3 +357,13 @@ Deno.test("passwords and tokens never appear in output except the new token once
   const log = server.stderrText();
   assert.ok(!log.includes(token) && !log.includes(ADMIN.password), "server log is clean");
 });
+
+Deno.test("Ctrl-C at the password prompt exits 130", async () => {
+  await using server = await startServer({ admin: ADMIN });
+  const { code, screen } = await runCliOnTty(
+    ["-u", server.url, "-U", ADMIN.email, "api-tokens", "list"],
+    { input: "\x03", waitFor: "Password:" },
+  );
+  assert.equal(code, 130, screen);
+  assert.match(screen, /Interrupted/);
+});
