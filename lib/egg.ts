@@ -13,16 +13,14 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
-import { inflateRawSync } from "node:zlib";
-import { zip } from "./deps.ts";
 import { HatcherError } from "./errors.ts";
 
 /** Path of the Enthought metadata inside an egg. */
-const SPEC_PATH = "EGG-INFO/spec/depend";
+export const SPEC_PATH = "EGG-INFO/spec/depend";
 const DEFAULT_MAX_SPEC_BYTES = 64 * 1024;
 const DEFAULT_MAX_ENTRIES = 100_000;
 /** Central directory bytes allowed per permitted entry (and at least 1 MiB). */
-const CENTRAL_DIRECTORY_BYTES_PER_ENTRY = 1024;
+export const CENTRAL_DIRECTORY_BYTES_PER_ENTRY = 1024;
 const SUPPORTED_METADATA_VERSIONS = ["1.1", "1.2", "1.3"];
 
 /**
@@ -508,48 +506,7 @@ export function edsPlatform(
 // Reading an archive
 
 /** A problem with an archive, worded to follow `Invalid egg "<file>": `. */
-class ArchiveProblem extends Error {}
-
-/** Random-access zip.js reader over an open file; refuses oversized single reads. */
-class FileHandleReader extends zip.Reader<FileHandle> {
-  readonly #handle: FileHandle;
-  readonly #maxReadBytes: number;
-
-  constructor(handle: FileHandle, size: number, maxReadBytes: number) {
-    super(handle);
-    this.#handle = handle;
-    this.#maxReadBytes = maxReadBytes;
-    this.size = size;
-  }
-
-  override async readUint8Array(index: number, length: number): Promise<Uint8Array> {
-    const wanted = Math.max(0, Math.min(length, this.size - index));
-    if (wanted > this.#maxReadBytes) {
-      throw new ArchiveProblem(
-        `the zip central directory is larger than ${this.#maxReadBytes} bytes`,
-      );
-    }
-    const buffer = new Uint8Array(wanted);
-    let filled = 0;
-    while (filled < wanted) {
-      const { bytesRead } = await this.#handle.read(
-        buffer,
-        filled,
-        wanted - filled,
-        index + filled,
-      );
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  }
-}
-
-/** True for absolute paths, drive letters, NUL bytes and `..` segments (`/` or `\`). */
-function isUnsafePath(path: string): boolean {
-  return path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path) ||
-    path.includes("\0") || path.split(/[\\/]/).includes("..");
-}
+export class ArchiveProblem extends Error {}
 
 const FS_ERRORS: Record<string, string> = {
   ENOENT: "no such file",
@@ -559,107 +516,12 @@ const FS_ERRORS: Record<string, string> = {
 };
 
 /** An error's message to follow a colon: known file-system codes in words, else lower-cased. */
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && FS_ERRORS[code]) return FS_ERRORS[code];
   const text = error instanceof Error ? error.message : String(error);
   const lowered = /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
   return lowered.replace(/\.$/, "");
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** Finds, checks and inflates `EGG-INFO/spec/depend`; throws {@linkcode ArchiveProblem}. */
-async function readSpecText(
-  handle: FileHandle,
-  size: number,
-  maxSpecBytes: number,
-  maxEntries: number,
-): Promise<string> {
-  const maxReadBytes = Math.max(1024 * 1024, maxEntries * CENTRAL_DIRECTORY_BYTES_PER_ENTRY);
-  const zipReader = new zip.ZipReader(new FileHandleReader(handle, size, maxReadBytes), {
-    useWebWorkers: false,
-    filenameValidation: "tolerant",
-  });
-  let spec: zip.Entry | undefined;
-  let entries = 0;
-  try {
-    for await (const entry of zipReader.getEntriesGenerator()) {
-      if (++entries > maxEntries) {
-        throw new ArchiveProblem(`the archive has more than ${maxEntries} entries`);
-      }
-      if (isUnsafePath(entry.filename)) {
-        throw new ArchiveProblem(`unsafe path "${entry.filename}" in the archive`);
-      }
-      if (entry.filename === SPEC_PATH) {
-        if (spec !== undefined) throw new ArchiveProblem(`${SPEC_PATH} appears twice`);
-        spec = entry;
-      }
-    }
-  } catch (error) {
-    if (error instanceof ArchiveProblem) throw error;
-    throw new ArchiveProblem(`not a valid zip archive (${errorText(error)})`, { cause: error });
-  } finally {
-    await zipReader.close();
-  }
-
-  if (spec === undefined || spec.directory) throw new ArchiveProblem(`${SPEC_PATH} is missing`);
-  if (spec.encrypted) throw new ArchiveProblem(`${SPEC_PATH} is encrypted`);
-  const method = spec.compressionMethod;
-  if (method !== 0 && method !== 8) {
-    throw new ArchiveProblem(`${SPEC_PATH} uses unsupported compression method ${method}`);
-  }
-  // Deflate never shrinks text below ~1/1000, nor grows it by more than a few bytes per block.
-  if (spec.uncompressedSize > maxSpecBytes || spec.compressedSize > maxSpecBytes + 1024) {
-    throw new ArchiveProblem(`${SPEC_PATH} is larger than ${maxSpecBytes} bytes`);
-  }
-  let raw: Uint8Array;
-  try {
-    raw = await spec.getData(new zip.Uint8ArrayWriter(), {
-      passThrough: true,
-      useWebWorkers: false,
-    });
-  } catch (error) {
-    throw new ArchiveProblem(`cannot read ${SPEC_PATH} (${errorText(error)})`, { cause: error });
-  }
-  let data = raw;
-  if (method === 8) {
-    try {
-      data = inflateRawSync(raw, { maxOutputLength: maxSpecBytes });
-    } catch (error) {
-      if (error instanceof RangeError) {
-        throw new ArchiveProblem(`${SPEC_PATH} inflates to more than ${maxSpecBytes} bytes`);
-      }
-      throw new ArchiveProblem(`${SPEC_PATH} is corrupt (${errorText(error)})`, { cause: error });
-    }
-  }
-  if (data.length !== spec.uncompressedSize) {
-    throw new ArchiveProblem(
-      `${SPEC_PATH} is corrupt (${data.length} bytes, the archive says ${spec.uncompressedSize})`,
-    );
-  }
-  if (spec.crc32 !== undefined && crc32(data) !== spec.crc32) {
-    throw new ArchiveProblem(`${SPEC_PATH} is corrupt (CRC-32 mismatch)`);
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(data);
-  } catch {
-    throw new ArchiveProblem(`${SPEC_PATH} is not valid UTF-8`);
-  }
 }
 
 function basename(path: string): string {
@@ -722,6 +584,8 @@ export async function readEggMetadata(
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new ArchiveProblem("not a regular file");
+    // zip.js and zlib load only when an egg is read, not with the CLI.
+    const { readSpecText } = await import("./egg_archive.ts");
     text = await readSpecText(handle, stat.size, maxSpecBytes, maxEntries);
   } catch (error) {
     if (error instanceof ArchiveProblem) throw invalid(error.message, error.cause);

@@ -12,10 +12,18 @@
  *
  * @module
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import type { IncomingMessage } from "node:http";
-import { Readable } from "node:stream";
+import type { ClientRequest, IncomingMessage } from "node:http";
+
+/** node:http(s) and node:stream, loaded on first use: they cost startup time. */
+async function nodeModules(protocol: string) {
+  const [{ request }, { Readable }] = await Promise.all([
+    protocol === "https:" ? import("node:https") : import("node:http"),
+    import("node:stream"),
+  ]);
+  return { request, Readable };
+}
+
+type StreamModule = Awaited<ReturnType<typeof nodeModules>>["Readable"];
 
 /** Statuses whose responses must not have a body in the Fetch API. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -57,7 +65,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
     new Headers(init?.headers ?? source?.headers).forEach((value, key) => headers[key] = value);
     const body = init?.body ?? source?.body ?? null;
     const signal = init?.signal ?? source?.signal ?? undefined;
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const { request: send, Readable } = await nodeModules(url.protocol);
 
     return await new Promise<Response>((resolve, reject) => {
       const outgoing = send(url, {
@@ -65,20 +73,22 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
         headers,
         rejectUnauthorized: verifyTls,
         signal,
-      }, (incoming) => resolve(toResponse(incoming, method)));
+      }, (incoming) => resolve(toResponse(incoming, method, Readable)));
       outgoing.on("error", (cause) => {
         reject(
           signal?.aborted ? signal.reason : new TypeError("fetch failed", { cause }),
         );
       });
-      sendBody(outgoing, body).catch((cause) => outgoing.destroy(cause));
+      sendBody(outgoing, body, Readable).catch((cause) => outgoing.destroy(cause));
     });
   };
 }
 
-type Outgoing = ReturnType<typeof httpRequest>;
-
-async function sendBody(outgoing: Outgoing, body: BodyInit | null): Promise<void> {
+async function sendBody(
+  outgoing: ClientRequest,
+  body: BodyInit | null,
+  Readable: StreamModule,
+): Promise<void> {
   if (body === null) return void outgoing.end();
   if (typeof body === "string" || body instanceof Uint8Array) return void outgoing.end(body);
   if (body instanceof ArrayBuffer) return void outgoing.end(new Uint8Array(body));
@@ -95,7 +105,7 @@ async function sendBody(outgoing: Outgoing, body: BodyInit | null): Promise<void
   outgoing.end(bytes);
 }
 
-function toResponse(incoming: IncomingMessage, method: string): Response {
+function toResponse(incoming: IncomingMessage, method: string, Readable: StreamModule): Response {
   const headers = new Headers();
   for (const [key, value] of Object.entries(incoming.headers)) {
     if (value === undefined) continue;

@@ -9,5 +9,4 @@
  */
 export { Command, CommanderError, Option } from "npm:commander@^14.0.0";
 export type { OptionValueSource } from "npm:commander@^14.0.0";
-export { default as promptPassword } from "npm:@inquirer/password@^4.0.0";
 export { default as colors } from "npm:picocolors@^1.1.1";

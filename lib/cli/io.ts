@@ -5,7 +5,6 @@
  * @module
  */
 import process from "node:process";
-import { createInterface } from "node:readline";
 
 /** Something text can be written to. */
 export interface Output {
@@ -49,8 +48,9 @@ export function processIO(): IO {
   };
 }
 
-function readFirstLine(): Promise<string | null> {
-  return new Promise((resolve) => {
+async function readFirstLine(): Promise<string | null> {
+  const { createInterface } = await import("node:readline");
+  return await new Promise((resolve) => {
     const lines = createInterface({ input: process.stdin, terminal: false });
     let answered = false;
     lines.once("line", (line) => {

@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-import { Option, promptPassword } from "./deps.ts";
+import { Option } from "./deps.ts";
 import { DeclinedError, InterruptedError, UsageError } from "./errors.ts";
 import type { IO } from "./io.ts";
 
@@ -15,6 +15,8 @@ import type { IO } from "./io.ts";
  */
 export async function readPassword(io: IO): Promise<string> {
   if (io.canPrompt) {
+    // The prompt library loads only when a prompt is shown: it slows every start.
+    const { promptPassword } = await import("./prompt_deps.ts");
     try {
       return await promptPassword(
         { message: "Password:", mask: false, theme: { prefix: "" } },
