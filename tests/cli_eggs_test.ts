@@ -461,6 +461,19 @@ Deno.test("a context header and a progress bar are drawn on a terminal only", as
     assert.match(screen, /Platform +rh7-x86_64/);
     assert.match(screen, /Time +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
     assert.match(screen, /Uploading \[#+\] 100%  2\.0 MB \/ 2\.0 MB  [\d.]+ [kMG]?B\/s/);
+
+    const quiet = await runCliOnTty([
+      ...loginArgs(server, USERS.reader),
+      "-q",
+      "eggs",
+      "download",
+      ...INDEX,
+      "shown",
+      "1.0-1",
+      join(dir, "quiet.egg"),
+    ]);
+    assert.equal(quiet.code, 0, quiet.screen);
+    assert.equal(quiet.screen.trim(), "", "-q draws nothing, even on a terminal");
   });
 });
 
