@@ -7,88 +7,22 @@
  */
 import assert from "node:assert/strict";
 import { addUser, type RunningServer, startServer } from "./helpers/server.ts";
+import {
+  basic,
+  type Credentials,
+  expectError,
+  expectStatus,
+  makeCall,
+  V0,
+  V1,
+} from "./helpers/http.ts";
 import { openDatabase } from "../server/db.ts";
 import { addOrganizationMember, findOrganization } from "../server/organizations.ts";
 import { findUserByEmail } from "../server/users.ts";
 
-const V1 = "/api/v1/json";
-const V0 = "/api/v0/json";
-
-interface Credentials {
-  email: string;
-  password: string;
-}
-
 const ROOT: Credentials = { email: "root@example.com", password: "root-Pa55word" };
+const call = makeCall(ROOT);
 const NAME_RULE = /name must be 1-64 characters: a letter or digit, then letters, digits/;
-
-interface Reply {
-  status: number;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
-
-function basic(user: Credentials): string {
-  return "Basic " + btoa(`${user.email}:${user.password}`);
-}
-
-/**
- * Basic auth costs one scrypt hash (~70 ms) per request, so each user's Basic
- * credentials are exchanged once for a session token, reused per server.
- */
-const sessions = new Map<string, string>();
-
-async function authorization(server: RunningServer, user: Credentials): Promise<string> {
-  const key = `${server.url} ${user.email} ${user.password}`;
-  const cached = sessions.get(key);
-  if (cached) return cached;
-  const response = await fetch(`${server.url}${V1}/auth/tokens/auth`, {
-    method: "POST",
-    headers: { authorization: basic(user) },
-  });
-  const body = await response.json();
-  // Failed logins fall back to Basic, so the request itself shows the 401.
-  if (response.status !== 200) return basic(user);
-  const header = `Bearer ${body.token}`;
-  sessions.set(key, header);
-  return header;
-}
-
-/** One HTTP call as `as` (ROOT by default, null = anonymous); parses the JSON body if any. */
-async function call(
-  server: RunningServer,
-  method: string,
-  path: string,
-  options: { as?: Credentials | null; json?: unknown; root?: string } = {},
-): Promise<Reply> {
-  const headers = new Headers();
-  const as = options.as === undefined ? ROOT : options.as;
-  if (as) headers.set("authorization", await authorization(server, as));
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(options.json);
-  }
-  const response = await fetch(`${server.url}${options.root ?? V1}${path}`, {
-    method,
-    headers,
-    body,
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
-}
-
-function expectStatus(reply: Reply, status: number, body?: unknown): void {
-  assert.equal(reply.status, status, JSON.stringify(reply.body));
-  if (body !== undefined) assert.deepEqual(reply.body, body);
-}
-
-function expectError(reply: Reply, status: number, message: string | RegExp): void {
-  assert.equal(reply.status, status, JSON.stringify(reply.body));
-  assert.deepEqual(Object.keys(reply.body ?? {}), ["error"]);
-  if (typeof message === "string") assert.equal(reply.body.error, message);
-  else assert.match(reply.body.error, message);
-}
 
 /** Creates each object with a 201, as ROOT unless told otherwise. */
 async function post(server: RunningServer, path: string, json: unknown, as = ROOT) {
@@ -547,7 +481,11 @@ Deno.test("site administrator: setup flow, validation, errors, user deletion, re
       const withToken = await fetch(`${server.url}${V1}/auth/tokens/api`, {
         headers: { authorization: `Bearer ${token.body.token}` },
       });
-      expectError({ status: withToken.status, body: await withToken.json() }, 401, /failed/);
+      expectError(
+        { status: withToken.status, headers: withToken.headers, body: await withToken.json() },
+        401,
+        /failed/,
+      );
       // She can be created again from scratch.
       await post(server, "/admin/organizations/acme/users", erin);
 

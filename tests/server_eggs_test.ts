@@ -12,17 +12,21 @@ import { type EggSpecInput, writeEgg, writeTraversalEgg, writeZipBomb } from "./
 import { type RunningServer, startServer } from "./helpers/server.ts";
 import { objectPath } from "../server/objects.ts";
 import { filesUnder } from "./helpers/files.ts";
+import {
+  authorization,
+  type Credentials,
+  expectError,
+  expectStatus,
+  makeCall,
+  type Reply,
+  V0,
+  V1,
+} from "./helpers/http.ts";
 
-const V1 = "/api/v1/json";
-const V0 = "/api/v0/json";
 const PLATFORM = "rh7-x86_64";
 
-interface Credentials {
-  email: string;
-  password: string;
-}
-
 const ROOT: Credentials = { email: "root@example.com", password: "root-Pa55word" };
+const call = makeCall(ROOT);
 const UPLOADER: Credentials = { email: "up@example.com", password: "up-Pa55word" };
 const READER: Credentials = { email: "reader@example.com", password: "reader-Pa55word" };
 const INDEXER: Credentials = { email: "indexer@example.com", password: "indexer-Pa55word" };
@@ -38,69 +42,6 @@ const PURE: Partial<EggSpecInput> = {
   abiTag: null,
   platformTag: null,
 };
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  // deno-lint-ignore no-explicit-any
-  body: any;
-}
-
-// ---- HTTP helpers ----
-
-function basic(user: Credentials): string {
-  return "Basic " + btoa(`${user.email}:${user.password}`);
-}
-
-/** Basic auth costs one scrypt hash per request: exchange it once for a session token. */
-const sessions = new Map<string, string>();
-
-async function authorization(server: RunningServer, user: Credentials): Promise<string> {
-  const key = `${server.url} ${user.email}`;
-  const cached = sessions.get(key);
-  if (cached) return cached;
-  const response = await fetch(`${server.url}${V1}/auth/tokens/auth`, {
-    method: "POST",
-    headers: { authorization: basic(user) },
-  });
-  const body = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(body));
-  sessions.set(key, `Bearer ${body.token}`);
-  return `Bearer ${body.token}`;
-}
-
-async function call(
-  server: RunningServer,
-  method: string,
-  path: string,
-  options: {
-    as?: Credentials;
-    json?: unknown;
-    body?: BodyInit;
-    headers?: Record<string, string>;
-    root?: string;
-  } = {},
-): Promise<Reply> {
-  const headers = new Headers(options.headers);
-  headers.set("authorization", await authorization(server, options.as ?? ROOT));
-  let body = options.body;
-  if (options.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(options.json);
-  }
-  const response = await fetch(`${server.url}${options.root ?? V1}${path}`, {
-    method,
-    headers,
-    body,
-  });
-  const text = await response.text();
-  const isJson = response.headers.get("content-type")?.startsWith("application/json");
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: text === "" ? null : isJson ? JSON.parse(text) : text,
-  };
-}
 
 /** Like call, but the body comes back as bytes. */
 async function download(
@@ -119,17 +60,6 @@ async function download(
     headers: response.headers,
     bytes: new Uint8Array(await response.arrayBuffer()),
   };
-}
-
-function expectStatus(reply: Reply, status: number): void {
-  assert.equal(reply.status, status, JSON.stringify(reply.body));
-}
-
-function expectError(reply: Reply, status: number, message: string | RegExp): void {
-  assert.equal(reply.status, status, JSON.stringify(reply.body));
-  assert.deepEqual(Object.keys(reply.body ?? {}), ["error"]);
-  if (typeof message === "string") assert.equal(reply.body.error, message);
-  else assert.match(reply.body.error, message);
 }
 
 interface FormPart {
