@@ -455,7 +455,7 @@ export async function uploadEgg(
       }),
     },
   ]);
-  const path_ = apiPath(
+  const uploadPath = apiPath(
     "data",
     target.organization,
     target.repository,
@@ -463,7 +463,7 @@ export async function uploadEgg(
     "eggs",
     "upload",
   );
-  await sessionSend(session, "POST", path_, {
+  await sessionSend(session, "POST", uploadPath, {
     body: body.stream,
     headers: { "content-type": body.contentType, "content-length": String(body.length) },
     query: {
