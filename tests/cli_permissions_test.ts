@@ -244,28 +244,13 @@ Deno.test("each role sees exactly its own organizations and repositories", async
 Deno.test("an invisible organization answers exactly like a missing one", async () => {
   await using server = await startServer({ admin: ROOT });
   await buildWorld(server);
-  const hidden = await runCli([
-    "-u",
-    server.url,
-    "-U",
-    EMAIL.otherOrg,
-    "-p",
-    PASSWORD,
-    "repositories",
-    "list",
-    "acme",
-  ]);
-  const missing = await runCli([
-    "-u",
-    server.url,
-    "-U",
-    EMAIL.otherOrg,
-    "-p",
-    PASSWORD,
-    "repositories",
-    "list",
-    "zzzz",
-  ]);
+  const listAsStranger = (organization: string) =>
+    runCli([
+      ...["-u", server.url, "-U", EMAIL.otherOrg, "-p", PASSWORD],
+      ...["repositories", "list", organization],
+    ]);
+  const hidden = await listAsStranger("acme");
+  const missing = await listAsStranger("zzzz");
   assert.equal(hidden.code, 1);
   assert.equal(hidden.stderr.replace("acme", "zzzz"), missing.stderr);
 });

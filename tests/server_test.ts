@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { addUser, REPO_ROOT, type RunningServer, startServer } from "./helpers/server.ts";
 import { openDatabase } from "../server/db.ts";
 import { readSignedPayload, SESSION_LIFETIME_MS, TokenStore } from "../server/tokens.ts";
+import { runProcess } from "./helpers/cli.ts";
 
 const V1 = "/api/v1/json";
 const V0 = "/api/v0/json";
@@ -107,22 +108,10 @@ async function runMain(
   args: string[],
   options: { env?: Record<string, string>; stdin?: string } = {},
 ) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVER_MAIN, ...args],
+  return await runProcess([Deno.execPath(), "run", "-A", SERVER_MAIN, ...args], {
+    ...options,
     cwd: REPO_ROOT,
-    env: options.env ?? {},
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+  });
 }
 
 /** Spawns a server without the helper, to see its raw stdout and exit status. */
