@@ -19,6 +19,11 @@ import {
 } from "./helpers/build.ts";
 import { type CliRun, runCli, runProcess } from "./helpers/cli.ts";
 import { startServer } from "./helpers/server.ts";
+import { ROOT, startEggWorld } from "./helpers/world.ts";
+import { writeEgg } from "./helpers/eggs.ts";
+import { withTempDir } from "./helpers/files.ts";
+import { createToken, login, sha256File, uploadEgg } from "../mod.ts";
+import { join } from "node:path";
 import { makeSelfSignedCertificate } from "./helpers/tls.ts";
 
 const ADMIN = { email: "binary@example.com", password: "binary password" };
@@ -147,6 +152,44 @@ Deno.test("dist/hatcher.mjs lists tokens under node, outside the repository", as
   });
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /^Name\s+\| Created\s+\| Last Used\nnode-token \| \d{4}-/);
+});
+
+Deno.test({
+  name:
+    "a large egg (hashed on a worker where the runtime has one) downloads exactly: binary and node",
+  ignore: !onLinuxX64,
+  async fn() {
+    await ensureBuilt();
+    await using server = await startEggWorld();
+    await withTempDir(async (dir) => {
+      // Above the size where downloads move hashing and writing to a worker.
+      const egg = await writeEgg(dir, { name: "large", version: "1.0" }, {
+        payloadBytes: 40 << 20,
+      });
+      const session = await login(server.url, { username: ROOT.email, password: ROOT.password });
+      await uploadEgg(
+        session,
+        { organization: "acme", repository: "dev", platform: "rh7-x86_64" },
+        egg,
+      );
+      const { token } = await createToken(session, "large-download");
+      const download = ["eggs", "download", "acme", "dev", "rh7-x86_64", "cp311", "large", "1.0-1"];
+      const runs = {
+        binary: await runBinary(["-u", server.url, "-t", token, ...download, join(dir, "bun.egg")]),
+        node: await runProcess(
+          ["node", BUNDLE_PATH, "-u", server.url, "-t", token, ...download, join(dir, "node.egg")],
+          { cwd: "/" },
+        ),
+      };
+      for (const [name, run] of Object.entries(runs)) {
+        assert.deepEqual(run, { code: 0, stdout: "", stderr: "" }, name);
+        assert.equal(
+          await sha256File(join(dir, `${name === "binary" ? "bun" : "node"}.egg`)),
+          await sha256File(egg),
+        );
+      }
+    });
+  },
 });
 
 /** What each target's header must say. */
