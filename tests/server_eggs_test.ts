@@ -229,11 +229,12 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
   const work = await Deno.makeTempDir({ prefix: "eds-eggs-work-" });
   const server = await startWithOrganization();
   try {
+    // Over 2 MiB: downloads are sent in 1 MiB pieces, and ranges cross them.
     const numpyPath = await writeEgg(work, {
       name: "numpy",
       version: "1.26.4",
       packages: ["mkl 2021.4.0-1"],
-    }, { payloadBytes: 300_000 });
+    }, { payloadBytes: 2_600_000 });
     const numpy = await Deno.readFile(numpyPath);
 
     await t.step("upload answers 201 with the metadata and stores one object", async () => {
@@ -301,6 +302,8 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
         ["bytes=1000-", 1000, size - 1],
         ["bytes=-500", size - 500, size - 1],
         [`bytes=10-${size + 100}`, 10, size - 1],
+        ["bytes=1048000-2097500", 1048000, 2097500],
+        [`bytes=${(1 << 20) - 1}-${1 << 20}`, (1 << 20) - 1, 1 << 20],
       ];
       for (const [range, start, end] of cases) {
         const reply = await download(server, path, { headers: { range } });
