@@ -3,28 +3,40 @@
  * the same run, so the ratio holds even on a noisy machine.
  *
  * 1. Upload and download of one large egg (default 1 GiB): MB/s for each
- *    tool, the hatcher/curl ratio, and hatcher's peak RSS (GNU time).
+ *    tool, the hatcher/curl ratio, and hatcher's peak RSS (GNU time). The
+ *    CLI runs as `deno run cli.ts`; the download is also timed with the
+ *    linux-x64 binary when `dist/` has one (`deno task build`).
  * 2. Batch upload of many small eggs (default 500) with --jobs 1 and
  *    --jobs 8: the speed-up.
  *
- * Both tools authenticate with the same API token, and every timed run starts
- * after `sync` with the previous output removed, so neither pays for the
- * other's disk writeback (on these VMs that alone swings a run by 50%).
+ * Both tools authenticate with the same API token. Each phase (downloads, then
+ * uploads, then batches) starts with an untimed warm-up run of each command
+ * and alternates the order in its rounds; every run starts after `sync` with
+ * the previous downloads removed, so no run pays for another's disk
+ * writeback (on these VMs that alone swings a run by 50%). Best and median
+ * are reported.
  *
- * Run: `deno task bench:transfer [--size-mb 1024] [--small 500] [--rounds 3]`
+ * Run: `deno task bench:transfer [--size-mb 1024] [--small 500] [--rounds 5]`
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { writeEgg } from "../tests/helpers/eggs.ts";
 import { startServer } from "../tests/helpers/server.ts";
-import { createOrganization, createRepository, createToken, login, sha256File } from "../mod.ts";
+import {
+  createOrganization,
+  createRepository,
+  createToken,
+  login,
+  sha256File,
+  uploadEgg,
+} from "../mod.ts";
 
 const { values } = parseArgs({
   options: {
     "size-mb": { type: "string", default: "1024" },
     small: { type: "string", default: "500" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
   },
 });
 const sizeBytes = Number(values["size-mb"]) * 1024 * 1024;
@@ -63,6 +75,40 @@ async function timed(argv: string[]): Promise<Timed> {
   const peakRssKb = Number((await Deno.readTextFile(report)).trim().split("\n").at(-1));
   await Deno.remove(report);
   return { seconds, peakRssKb };
+}
+
+const min = (values: number[]) => Math.min(...values);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const percent = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
+
+/** Named commands that race each other. */
+type Contest = [name: string, argv: string[]][];
+
+/**
+ * One untimed warm-up run of each command (these VMs get faster as fresh
+ * memory is touched), then `rounds` timed rounds in alternating order, so
+ * neither command always runs first.
+ */
+async function contest(
+  commands: Contest,
+  rounds: number,
+  before: () => Promise<void> = async () => {},
+): Promise<Record<string, Timed[]>> {
+  const results: Record<string, Timed[]> = {};
+  for (let round = -1; round < rounds; round++) {
+    for (const [name, argv] of round % 2 ? commands : [...commands].reverse()) {
+      await before();
+      const result = await timed(argv);
+      if (round < 0) continue;
+      (results[name] ??= []).push(result);
+      print(`  ${name}: ${result.seconds.toFixed(2)} s\n`);
+    }
+  }
+  return results;
 }
 
 const work = await Deno.makeTempDir({ prefix: "hatcher-bench-" });
@@ -106,102 +152,85 @@ try {
     `${api}/data/acme/bench/rh7-x86_64/eggs/upload?overwrite=True&enabled=True`,
   ];
   const dataUrl = `${api}/data/acme/bench/rh7-x86_64/cp311/eggs/big/1.0-1`;
-  const results: Record<string, Timed[]> = {
-    "hatcher upload": [],
-    "curl upload": [],
-    "hatcher download": [],
-    "curl download": [],
-  };
-  for (let round = 0; round < rounds; round++) {
-    // Alternate the order so neither tool always gets the warm cache.
-    const uploads = [
-      ["hatcher upload", [...hatcher, "eggs", "upload", "--force", ...TARGET, big]],
-      ["curl upload", curlUpload],
-    ] as const;
-    for (const [name, argv] of round % 2 ? [...uploads].reverse() : uploads) {
-      results[name]!.push(await timed([...argv]));
-      print(`  ${name}: ${results[name]!.at(-1)!.seconds.toFixed(2)} s\n`);
-    }
-    const downloads = [
-      ["hatcher download", [
-        ...hatcher,
-        "eggs",
-        "download",
-        "acme",
-        "bench",
-        "rh7-x86_64",
-        "cp311",
-        "big",
-        "1.0-1",
-        join(work, "h.egg"),
-      ]],
-      ["curl download", [
-        "curl",
-        "-sS",
-        "--fail",
-        "-H",
-        bearer,
-        "-o",
-        join(work, "c.egg"),
-        dataUrl,
-      ]],
-    ] as const;
-    for (const [name, argv] of round % 2 ? [...downloads].reverse() : downloads) {
-      for (const output of ["h.egg", "c.egg"]) {
-        await Deno.remove(join(work, output)).catch(() => {});
-      }
-      results[name]!.push(await timed([...argv]));
-      print(`  ${name}: ${results[name]!.at(-1)!.seconds.toFixed(2)} s\n`);
-    }
+  const uploads: Contest = [
+    ["hatcher upload", [...hatcher, "eggs", "upload", "--force", ...TARGET, big]],
+    ["curl upload", curlUpload],
+  ];
+  const download = ["eggs", "download", "acme", "bench", "rh7-x86_64", "cp311", "big", "1.0-1"];
+  const downloads: Contest = [
+    ["hatcher download", [...hatcher, ...download, join(work, "h.egg")]],
+    ["curl download", ["curl", "-sS", "--fail", "-H", bearer, "-o", join(work, "c.egg"), dataUrl]],
+  ];
+  // The prebuilt binary too, when `deno task build` has made one for this machine.
+  const binary = join(root, "dist", "hatcher-linux-x64");
+  const hasBinary = Deno.build.os === "linux" && Deno.build.arch === "x86_64" &&
+    await Deno.stat(binary).then(() => true, () => false);
+  if (hasBinary) {
+    downloads.push([
+      "binary download",
+      [binary, "-u", server.url, "-t", token, ...download, join(work, "b.egg")],
+    ]);
   }
-  const best = (name: string) => Math.min(...results[name]!.map((r) => r.seconds));
-  const rate = (seconds: number) => size / seconds / 1e6;
-  print(`\nLarge egg: ${(size / 1e6).toFixed(0)} MB, best of ${rounds} rounds\n`);
-  print(
-    "| transfer | hatcher MB/s | curl MB/s | hatcher / curl | hatcher peak RSS |\n|---|---|---|---|---|\n",
+  const removeDownloads = async () => {
+    for (const output of ["h.egg", "c.egg", "b.egg"]) {
+      await Deno.remove(join(work, output)).catch(() => {});
+    }
+  };
+  // Downloads, then uploads, each phase after its own warm-up.
+  await uploadEgg(
+    session,
+    { organization: "acme", repository: "bench", platform: TARGET[2]! },
+    big,
   );
-  for (const kind of ["upload", "download"]) {
-    const h = rate(best(`hatcher ${kind}`));
-    const c = rate(best(`curl ${kind}`));
-    const rss = Math.max(...results[`hatcher ${kind}`]!.map((r) => r.peakRssKb ?? 0)) / 1024;
+  const results = {
+    ...await contest(downloads, rounds, removeDownloads),
+    ...await contest(uploads, rounds),
+  };
+  const seconds = (name: string) => results[name]!.map((r) => r.seconds);
+  const rate = (time: number) => size / time / 1e6;
+  print(`\nLarge egg: ${(size / 1e6).toFixed(0)} MB, ${rounds} rounds after a warm-up\n`);
+  print(
+    "| transfer | hatcher MB/s (best / median) | curl MB/s (best / median) | hatcher / curl (best / median) | hatcher peak RSS |\n" +
+      "|---|---|---|---|---|\n",
+  );
+  const rows: [label: string, tool: string, kind: string][] = [
+    ["upload", "hatcher", "upload"],
+    ["download", "hatcher", "download"],
+  ];
+  if (hasBinary) rows.push(["download, binary", "binary", "download"]);
+  for (const [label, tool, kind] of rows) {
+    const h = seconds(`${tool} ${kind}`);
+    const c = seconds(`curl ${kind}`);
+    const [hBest, hMedian, cBest, cMedian] = [min(h), median(h), min(c), median(c)].map(rate);
+    const rss = Math.max(...results[`${tool} ${kind}`]!.map((r) => r.peakRssKb ?? 0)) / 1024;
     print(
-      `| ${kind} | ${h.toFixed(0)} | ${c.toFixed(0)} | ${(h / c * 100).toFixed(0)}% | ${
-        rss.toFixed(0)
-      } MB |\n`,
+      `| ${label} | ${hBest!.toFixed(0)} / ${hMedian!.toFixed(0)} | ${cBest!.toFixed(0)} / ${
+        cMedian!.toFixed(0)
+      } | ${percent(hBest! / cBest!)} / ${percent(hMedian! / cMedian!)} | ${rss.toFixed(0)} MB |\n`,
     );
   }
 
-  if (smallCount === 0) Deno.exit(0);
-  print(`\nBuilding ${smallCount} small eggs...\n`);
-  const smallDir = join(work, "small");
-  await Deno.mkdir(smallDir);
-  const smallEggs: string[] = [];
-  for (let i = 0; i < smallCount; i++) {
-    smallEggs.push(await writeEgg(smallDir, { name: `small${i}`, version: "1.0" }));
-  }
-  const batch: Record<string, number[]> = { "1": [], "8": [] };
-  for (let round = 0; round < rounds; round++) {
-    for (const jobs of round % 2 ? ["8", "1"] : ["1", "8"]) {
-      const result = await timed([
-        ...hatcher,
-        "eggs",
-        "batch-upload",
-        "--force",
-        "--jobs",
-        jobs,
-        ...TARGET,
-        ...smallEggs,
-      ]);
-      batch[jobs]!.push(result.seconds);
+  if (smallCount > 0) {
+    print(`\nBuilding ${smallCount} small eggs...\n`);
+    const smallDir = join(work, "small");
+    await Deno.mkdir(smallDir);
+    const smallEggs: string[] = [];
+    for (let i = 0; i < smallCount; i++) {
+      smallEggs.push(await writeEgg(smallDir, { name: `small${i}`, version: "1.0" }));
     }
+    const batch = (jobs: string): Contest[number] => [
+      `--jobs ${jobs}`,
+      [...hatcher, "eggs", "batch-upload", "--force", "--jobs", jobs, ...TARGET, ...smallEggs],
+    ];
+    const batches = await contest([batch("1"), batch("8")], rounds);
+    const one = min(batches["--jobs 1"]!.map((r) => r.seconds));
+    const eight = min(batches["--jobs 8"]!.map((r) => r.seconds));
+    print(`\nBatch upload of ${smallCount} small eggs, best of ${rounds}\n`);
+    print("| --jobs | seconds | eggs/s |\n|---|---|---|\n");
+    print(`| 1 | ${one.toFixed(2)} | ${(smallCount / one).toFixed(0)} |\n`);
+    print(`| 8 | ${eight.toFixed(2)} | ${(smallCount / eight).toFixed(0)} |\n`);
+    print(`\nSpeed-up of --jobs 8 over --jobs 1: ${(one / eight).toFixed(2)}x\n`);
   }
-  const one = Math.min(...batch["1"]!);
-  const eight = Math.min(...batch["8"]!);
-  print(`\nBatch upload of ${smallCount} small eggs, best of ${rounds}\n`);
-  print("| --jobs | seconds | eggs/s |\n|---|---|---|\n");
-  print(`| 1 | ${one.toFixed(2)} | ${(smallCount / one).toFixed(0)} |\n`);
-  print(`| 8 | ${eight.toFixed(2)} | ${(smallCount / eight).toFixed(0)} |\n`);
-  print(`\nSpeed-up of --jobs 8 over --jobs 1: ${(one / eight).toFixed(2)}x\n`);
 } finally {
   await Deno.remove(work, { recursive: true });
 }
