@@ -30,9 +30,9 @@ export interface HashedFile {
 
 /**
  * Messages the worker has not answered yet (the file's opening, then the
- * pieces not yet written). 16 MiB of slack absorbs the worker's start and
- * the scheduling hiccups of a busy machine: measured 5-8% faster than 4 on
- * 2 cores (scripts/bench_transfer.ts), peak RSS ~105 MB.
+ * pieces not yet written). 16 MiB of slack lets the network keep flowing
+ * while the worker starts and through the scheduling hiccups of a busy
+ * machine; a download's peak RSS stays near 100 MB.
  */
 const MAX_IN_FLIGHT = 16;
 

@@ -16,7 +16,8 @@
  * writeback (on these VMs that alone swings a run by 50%). Best and median
  * are reported.
  *
- * Run: `deno task bench:transfer [--size-mb 1024] [--small 500] [--rounds 5]`
+ * Run: `deno task bench:transfer [--size-mb 1024] [--small 500] [--rounds 5]
+ * [--baseline OTHER_CHECKOUT/cli.ts]`
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -37,6 +38,9 @@ const { values } = parseArgs({
     "size-mb": { type: "string", default: "1024" },
     small: { type: "string", default: "500" },
     rounds: { type: "string", default: "5" },
+    // Another checkout's cli.ts, e.g. a `git worktree` of an older commit:
+    // its downloads race in the same rounds, for a before/after ratio.
+    baseline: { type: "string" },
   },
 });
 const sizeBytes = Number(values["size-mb"]) * 1024 * 1024;
@@ -50,7 +54,10 @@ const TARGET = ["acme", "bench", "rh7-x86_64"];
 
 interface Timed {
   seconds: number;
-  peakRssKb?: number;
+  peakRssKb: number;
+  /** CPU time in user space and in the kernel, in seconds. */
+  userSeconds: number;
+  kernelSeconds: number;
 }
 
 /** Flushes dirty pages, so the next run does not pay for the last one's writes. */
@@ -64,7 +71,7 @@ async function timed(argv: string[]): Promise<Timed> {
   const report = await Deno.makeTempFile();
   const started = performance.now();
   const { code, stderr } = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%M", "-o", report, ...argv],
+    args: ["-f", "%M %U %S", "-o", report, ...argv],
     stdout: "null",
     stderr: "piped",
   }).output();
@@ -72,9 +79,14 @@ async function timed(argv: string[]): Promise<Timed> {
   if (code !== 0) {
     throw new Error(`${argv.slice(0, 4).join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
   }
-  const peakRssKb = Number((await Deno.readTextFile(report)).trim().split("\n").at(-1));
+  const last = (await Deno.readTextFile(report)).trim().split("\n").at(-1) ?? "";
+  const [peakRssKb, userSeconds, kernelSeconds] = last.split(" ").map(Number) as [
+    number,
+    number,
+    number,
+  ];
   await Deno.remove(report);
-  return { seconds, peakRssKb };
+  return { seconds, peakRssKb, userSeconds, kernelSeconds };
 }
 
 const min = (values: number[]) => Math.min(...values);
@@ -105,7 +117,12 @@ async function contest(
       const result = await timed(argv);
       if (round < 0) continue;
       (results[name] ??= []).push(result);
-      print(`  ${name}: ${result.seconds.toFixed(2)} s\n`);
+      print(
+        `  ${name}: ${result.seconds.toFixed(2)} s (CPU: ${
+          result.userSeconds.toFixed(2)
+        } s user, ` +
+          `${result.kernelSeconds.toFixed(2)} s kernel)\n`,
+      );
     }
   }
   return results;
@@ -171,8 +188,20 @@ try {
       [binary, "-u", server.url, "-t", token, ...download, join(work, "b.egg")],
     ]);
   }
+  if (values.baseline) {
+    downloads.push([
+      "baseline download",
+      [
+        ...hatcher.slice(0, 4),
+        values.baseline,
+        ...hatcher.slice(5),
+        ...download,
+        join(work, "old.egg"),
+      ],
+    ]);
+  }
   const removeDownloads = async () => {
-    for (const output of ["h.egg", "c.egg", "b.egg"]) {
+    for (const output of ["h.egg", "c.egg", "b.egg", "old.egg"]) {
       await Deno.remove(join(work, output)).catch(() => {});
     }
   };
@@ -198,11 +227,12 @@ try {
     ["download", "hatcher", "download"],
   ];
   if (hasBinary) rows.push(["download, binary", "binary", "download"]);
+  if (values.baseline) rows.push(["download, baseline", "baseline", "download"]);
   for (const [label, tool, kind] of rows) {
     const h = seconds(`${tool} ${kind}`);
     const c = seconds(`curl ${kind}`);
     const [hBest, hMedian, cBest, cMedian] = [min(h), median(h), min(c), median(c)].map(rate);
-    const rss = Math.max(...results[`${tool} ${kind}`]!.map((r) => r.peakRssKb ?? 0)) / 1024;
+    const rss = Math.max(...results[`${tool} ${kind}`]!.map((r) => r.peakRssKb)) / 1024;
     print(
       `| ${label} | ${hBest!.toFixed(0)} / ${hMedian!.toFixed(0)} | ${cBest!.toFixed(0)} / ${
         cMedian!.toFixed(0)
