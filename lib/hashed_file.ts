@@ -66,7 +66,11 @@ async function openInThread(path: string): Promise<HashedFile> {
     async write(piece) {
       hash.update(piece);
       await writing;
-      writing = file.write(piece);
+      writing = (async () => {
+        for (let done = 0; done < piece.length;) {
+          done += (await file.write(piece, done)).bytesWritten;
+        }
+      })();
     },
     async finish() {
       await writing;
