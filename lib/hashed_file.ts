@@ -2,7 +2,8 @@
  * A file that hashes (SHA-256) what is written to it. For large downloads the
  * hashing and the writing run on a worker thread, so the main thread only
  * reads the network: SHA-256 alone costs ~0.65 s per GiB of CPU on these
- * machines, which in one thread caps a download far below curl's rate.
+ * machines, which on the network's thread caps a download far below curl's
+ * rate.
  *
  * Pieces are handed over, not copied: once given to {@linkcode HashedFile.write}
  * a piece belongs to the file, and its buffer may come back through
@@ -83,44 +84,43 @@ async function openInThread(path: string): Promise<HashedFile> {
 
 /**
  * The worker's code. It opens the file itself (file descriptors are not shared
- * between isolates in every runtime) and hashes each piece while the previous
- * one is still being written (writes run on the runtime's I/O threads, in
- * order), then sends the buffer back for reuse.
+ * between isolates in every runtime), hashes each piece, writes it, and sends
+ * the buffer back for reuse. Writes go in 16 KiB calls, like curl's: with
+ * 1 MiB writes the page cache is filled with large pages, and on these VMs a
+ * download's kernel time then swung between 0.7 and 2 s per GiB from run to
+ * run (scripts/bench_transfer.ts prints each run's CPU time).
  */
 const WORKER_SOURCE = `
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { closeSync, openSync, writeSync } from "node:fs";
+const WRITE_BYTES = 16384;
 const hash = createHash("sha256");
-let file;
+let fd;
 let failed = false;
-let queue = Promise.resolve();
-const later = (step) => {
-  queue = queue.then(() => failed ? undefined : step()).catch(async (error) => {
-    failed = true;
-    await file?.close().catch(() => {});
-    file = undefined;
-    self.postMessage({ error: { message: String(error?.message ?? error), code: error?.code } });
-  });
-};
 self.onmessage = ({ data }) => {
-  if (data.open !== undefined) {
-    later(async () => {
-      file = await open(data.open, "w");
+  if (failed) return;
+  try {
+    if (data.open !== undefined) {
+      fd = openSync(data.open, "w");
       self.postMessage({ opened: true });
-    });
-  } else if (data.finish || data.close) {
-    later(async () => {
-      await file?.close();
-      file = undefined;
+    } else if (data.finish || data.close) {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
       self.postMessage(data.finish ? { sha256: hash.digest("hex") } : { closed: true });
-    });
-  } else {
-    const piece = new Uint8Array(data.buffer, 0, data.length);
-    if (!failed) hash.update(piece);
-    later(async () => {
-      for (let done = 0; done < piece.length;) done += (await file.write(piece, done)).bytesWritten;
+    } else {
+      const piece = new Uint8Array(data.buffer, 0, data.length);
+      hash.update(piece);
+      for (let done = 0; done < piece.length;) {
+        done += writeSync(fd, piece, done, Math.min(WRITE_BYTES, piece.length - done));
+      }
       self.postMessage({ buffer: data.buffer }, [data.buffer]);
-    });
+    }
+  } catch (error) {
+    // Nothing more will be written: release the file now.
+    failed = true;
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+    self.postMessage({ error: { message: String(error?.message ?? error), code: error?.code } });
   }
 };
 `;
