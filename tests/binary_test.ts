@@ -24,7 +24,7 @@ import { writeEgg } from "./helpers/eggs.ts";
 import { withTempDir } from "./helpers/files.ts";
 import { createToken, login, sha256File, uploadEgg } from "../mod.ts";
 import { join } from "node:path";
-import { makeSelfSignedCertificate } from "./helpers/tls.ts";
+import { startTlsServer } from "./helpers/tls.ts";
 
 const ADMIN = { email: "binary@example.com", password: "binary password" };
 const TOKEN_LINE = /^Created API token ([^:]+): '([^']+)'\n$/;
@@ -100,39 +100,30 @@ Deno.test({
   ignore: !onLinuxX64,
   async fn() {
     await ensureBuilt();
-    const cert = await makeSelfSignedCertificate();
-    try {
-      await using server = await startServer({
-        admin: ADMIN,
-        tlsCert: cert.certFile,
-        tlsKey: cert.keyFile,
-      });
-      assert.match(server.url, /^https:/);
-      const asAdmin = ["-u", server.url, "-U", ADMIN.email];
+    await using server = await startTlsServer({ admin: ADMIN });
+    assert.match(server.url, /^https:/);
+    const asAdmin = ["-u", server.url, "-U", ADMIN.email];
 
-      const refused = await runBinary([...asAdmin, "api-tokens", "list"], `${ADMIN.password}\n`);
-      assert.equal(refused.code, 1);
-      assert.equal(refused.stdout, "");
-      assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
-      assert.match(refused.stderr, /^TLS certificate verification failed for https:\/\/127\./);
-      assert.match(refused.stderr, /--insecure/);
+    const refused = await runBinary([...asAdmin, "api-tokens", "list"], `${ADMIN.password}\n`);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stdout, "");
+    assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+    assert.match(refused.stderr, /^TLS certificate verification failed for https:\/\/127\./);
+    assert.match(refused.stderr, /--insecure/);
 
-      const created = await runBinary(
-        [...asAdmin, "-k", "api-tokens", "create", "over-tls"],
-        `${ADMIN.password}\n`,
-      );
-      assert.equal(created.code, 0, created.stderr);
-      assert.match(created.stdout, /^Created API token over-tls: '/);
+    const created = await runBinary(
+      [...asAdmin, "-k", "api-tokens", "create", "over-tls"],
+      `${ADMIN.password}\n`,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^Created API token over-tls: '/);
 
-      const listed = await runBinary(
-        [...asAdmin, "-k", "api-tokens", "list"],
-        `${ADMIN.password}\n`,
-      );
-      assert.equal(listed.code, 0, listed.stderr);
-      assert.match(listed.stdout, /^over-tls \|/m);
-    } finally {
-      await Deno.remove(cert.dir, { recursive: true });
-    }
+    const listed = await runBinary(
+      [...asAdmin, "-k", "api-tokens", "list"],
+      `${ADMIN.password}\n`,
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^over-tls \|/m);
   },
 });
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ChecksumMismatchError, downloadEgg, type EggRef, login, ServerError } from "../mod.ts";
-import { filesUnder, withTempDir } from "./helpers/files.ts";
+import { filesUnder, randomBytes, withTempDir } from "./helpers/files.ts";
 
 const EGG: EggRef = {
   organization: "acme",
@@ -63,8 +63,14 @@ function fakeEds(content: Uint8Array, options: FakeOptions) {
   async function answer(connection: Deno.Conn): Promise<void> {
     const { line, headers } = await readHead(connection);
     const path = line.split(" ")[1] ?? "";
-    const send = async (status: string, fields: Record<string, string>, body: Uint8Array) => {
-      const head = Object.entries({ ...fields, "content-length": String(body.length) })
+    /** Answers with `body`; `length` announces more when a body is to break off. */
+    const send = async (
+      status: string,
+      fields: Record<string, string>,
+      body: Uint8Array,
+      length = body.length,
+    ) => {
+      const head = Object.entries({ ...fields, "content-length": String(length) })
         .map(([name, value]) => `${name}: ${value}\r\n`).join("");
       await connection.write(
         encoder.encode(`HTTP/1.1 ${status}\r\n${head}connection: close\r\n\r\n`),
@@ -85,12 +91,7 @@ function fakeEds(content: Uint8Array, options: FakeOptions) {
     if (options.ranges !== false) fields["accept-ranges"] = "bytes";
     if (range === null) {
       // Announce the whole egg, send part of it, hang up.
-      const head = Object.entries({ ...fields, "content-length": String(content.length) })
-        .map(([name, value]) => `${name}: ${value}\r\n`).join("");
-      await connection.write(encoder.encode(`HTTP/1.1 200 OK\r\n${head}\r\n`));
-      const part = content.subarray(0, options.breakAfter);
-      for (let at = 0; at < part.length;) at += await connection.write(part.subarray(at));
-      return;
+      return await send("200 OK", fields, content.subarray(0, options.breakAfter), content.length);
     }
     assert.equal(headers.get("if-range"), etag, "a resumed request names the version");
     const start = Number(/^bytes=(\d+)-$/.exec(range)![1]);
@@ -117,17 +118,9 @@ function fakeEds(content: Uint8Array, options: FakeOptions) {
   };
 }
 
-function randomContent(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65536) {
-    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
-  }
-  return bytes;
-}
-
 for (const [label, size] of [["a small", 3 * MB], ["a large (worker)", 48 * MB]] as const) {
   Deno.test(`${label} download that breaks off resumes with a Range and is exact`, async () => {
-    const content = randomContent(size);
+    const content = randomBytes(size);
     await using server = fakeEds(content, { breakAfter: Math.floor(size * 0.6) });
     await withTempDir(async (dir) => {
       const session = await login(server.url, { token: "t" });
@@ -144,7 +137,7 @@ for (const [label, size] of [["a small", 3 * MB], ["a large (worker)", 48 * MB]]
 }
 
 Deno.test("a broken download from a server without ranges fails and leaves nothing", async () => {
-  const content = randomContent(3 * MB);
+  const content = randomBytes(3 * MB);
   await using server = fakeEds(content, { breakAfter: 2 * MB, ranges: false });
   await withTempDir(async (dir) => {
     const session = await login(server.url, { token: "t" }, { retries: 0 });
@@ -156,7 +149,7 @@ Deno.test("a broken download from a server without ranges fails and leaves nothi
 
 Deno.test("resumed bytes that do not match the egg are refused, large and small", async () => {
   for (const size of [3 * MB, 48 * MB]) {
-    const content = randomContent(size);
+    const content = randomBytes(size);
     const other = content.slice();
     other[size - 1] = other[size - 1]! ^ 0xff;
     await using server = fakeEds(content, { breakAfter: size / 2, rangedContent: other });

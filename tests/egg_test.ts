@@ -22,17 +22,9 @@ import {
   writeTraversalEgg,
   writeZipBomb,
 } from "./helpers/eggs.ts";
+import { withTempDir } from "./helpers/files.ts";
 
 const MB = 1024 * 1024;
-
-async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "hatcher-egg-" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** Runs `body`, which must throw an InvalidEggError whose message matches `pattern`. */
 async function assertInvalidEgg(

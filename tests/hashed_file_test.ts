@@ -8,19 +8,10 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openHashedFile } from "../lib/hashed_file.ts";
-import { withTempDir } from "./helpers/files.ts";
+import { randomBytes, withTempDir } from "./helpers/files.ts";
 
 const MODES = [{ offThread: false }, { offThread: true }];
 const PIECE = 1 << 20;
-
-function randomBytes(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  // getRandomValues fills at most 64 KiB per call.
-  for (let at = 0; at < size; at += 65536) {
-    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
-  }
-  return bytes;
-}
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

@@ -20,7 +20,7 @@ import {
   VERSION,
 } from "../mod.ts";
 import { REPO_ROOT, startServer } from "./helpers/server.ts";
-import { makeSelfSignedCertificate } from "./helpers/tls.ts";
+import { startTlsServer } from "./helpers/tls.ts";
 
 const ADMIN = { email: "lib@example.com", password: "library password" };
 const asAdmin = { username: ADMIN.email, password: ADMIN.password };
@@ -199,28 +199,19 @@ Deno.test("a redirect is refused, not followed, and named", async () => {
 });
 
 Deno.test("TLS: a self-signed server is a TlsError, and insecure: true connects", async () => {
-  const cert = await makeSelfSignedCertificate();
-  try {
-    await using server = await startServer({
-      admin: ADMIN,
-      tlsCert: cert.certFile,
-      tlsKey: cert.keyFile,
-    });
-    await assert.rejects(login(server.url, asAdmin), (error) => {
-      assert.ok(error instanceof TlsError);
-      assert.ok(error.message.includes(server.url), error.message);
-      assert.match(error.message, /self-signed certificate/);
-      assert.match(error.message, /--insecure/);
-      return true;
-    });
-    const session = await login(server.url, asAdmin, { insecure: true });
-    const { token } = await createToken(session, "tls");
-    assert.deepEqual((await listTokens(session)).map((t) => t.name), ["tls"]);
-    await revokeToken(session, "tls");
-    await assert.rejects(login(server.url, { token }, { insecure: true }), AuthenticationError);
-  } finally {
-    await Deno.remove(cert.dir, { recursive: true });
-  }
+  await using server = await startTlsServer({ admin: ADMIN });
+  await assert.rejects(login(server.url, asAdmin), (error) => {
+    assert.ok(error instanceof TlsError);
+    assert.ok(error.message.includes(server.url), error.message);
+    assert.match(error.message, /self-signed certificate/);
+    assert.match(error.message, /--insecure/);
+    return true;
+  });
+  const session = await login(server.url, asAdmin, { insecure: true });
+  const { token } = await createToken(session, "tls");
+  assert.deepEqual((await listTokens(session)).map((t) => t.name), ["tls"]);
+  await revokeToken(session, "tls");
+  await assert.rejects(login(server.url, { token }, { insecure: true }), AuthenticationError);
 });
 
 Deno.test("VERSION matches deno.json", async () => {

@@ -25,3 +25,13 @@ export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<v
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** `size` random bytes (incompressible test content). */
+export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  // getRandomValues fills at most 64 KiB per call.
+  for (let at = 0; at < size; at += 65536) {
+    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
+  }
+  return bytes;
+}

@@ -1,5 +1,6 @@
 /** Self-signed certificates made with `openssl` for TLS tests. */
 import { join } from "node:path";
+import { type RunningServer, startServer, type StartServerOptions } from "./server.ts";
 
 export interface SelfSignedCertificate {
   certFile: string;
@@ -35,4 +36,28 @@ export async function makeSelfSignedCertificate(): Promise<SelfSignedCertificate
   }).output();
   if (code !== 0) throw new Error(`openssl failed: ${new TextDecoder().decode(stderr)}`);
   return { certFile, keyFile, dir };
+}
+
+/**
+ * The reference server over HTTPS with a throwaway self-signed certificate,
+ * which is removed when the server stops.
+ */
+export async function startTlsServer(opts: StartServerOptions = {}): Promise<RunningServer> {
+  const cert = await makeSelfSignedCertificate();
+  const removeCertificate = () => Deno.remove(cert.dir, { recursive: true }).catch(() => {});
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...opts, tlsCert: cert.certFile, tlsKey: cert.keyFile });
+  } catch (error) {
+    await removeCertificate();
+    throw error;
+  }
+  const stop = async () => {
+    try {
+      await server.stop();
+    } finally {
+      await removeCertificate();
+    }
+  };
+  return { ...server, stop, [Symbol.asyncDispose]: stop };
 }
