@@ -17,8 +17,9 @@
  * are reported.
  *
  * Run: `deno task bench:transfer [--size-mb 1024] [--small 500] [--rounds 5]
- * [--baseline OTHER_CHECKOUT/cli.ts]`
+ * [--baseline OTHER_CHECKOUT/cli.ts] [--downloads-only]`
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     "size-mb": { type: "string", default: "1024" },
     small: { type: "string", default: "500" },
     rounds: { type: "string", default: "5" },
+    // Only the large download (no uploads, no batch): quicker A/B runs.
+    "downloads-only": { type: "boolean", default: false },
     // Another checkout's cli.ts, e.g. a `git worktree` of an older commit:
     // its downloads race in the same rounds, for a before/after ratio.
     baseline: { type: "string" },
@@ -58,6 +61,23 @@ interface Timed {
   /** CPU time in user space and in the kernel, in seconds. */
   userSeconds: number;
   kernelSeconds: number;
+  /** CPU time the server spent meanwhile (user + kernel), in seconds. */
+  serverSeconds: number;
+}
+
+/** Ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = Number(
+  new TextDecoder().decode(
+    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
+  ),
+) || 100;
+
+/** CPU time (user + kernel, all threads) a process has used so far, in seconds. */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** Flushes dirty pages, so the next run does not pay for the last one's writes. */
@@ -65,10 +85,14 @@ async function settle(): Promise<void> {
   await new Deno.Command("sync").output();
 }
 
-/** Runs a command under GNU time; fails loudly on a non-zero exit. */
-async function timed(argv: string[]): Promise<Timed> {
+/**
+ * Runs a command under GNU time, with the CPU time the server (`serverPid`)
+ * spent meanwhile; fails loudly on a non-zero exit.
+ */
+async function timed(argv: string[], serverPid: number): Promise<Timed> {
   await settle();
   const report = await Deno.makeTempFile();
+  const serverBefore = await processCpuSeconds(serverPid);
   const started = performance.now();
   const { code, stderr } = await new Deno.Command("/usr/bin/time", {
     args: ["-f", "%M %U %S", "-o", report, ...argv],
@@ -76,6 +100,7 @@ async function timed(argv: string[]): Promise<Timed> {
     stderr: "piped",
   }).output();
   const seconds = (performance.now() - started) / 1000;
+  const serverSeconds = await processCpuSeconds(serverPid) - serverBefore;
   if (code !== 0) {
     throw new Error(`${argv.slice(0, 4).join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
   }
@@ -86,7 +111,7 @@ async function timed(argv: string[]): Promise<Timed> {
     number,
   ];
   await Deno.remove(report);
-  return { seconds, peakRssKb, userSeconds, kernelSeconds };
+  return { seconds, peakRssKb, userSeconds, kernelSeconds, serverSeconds };
 }
 
 const min = (values: number[]) => Math.min(...values);
@@ -107,25 +132,71 @@ type Contest = [name: string, argv: string[]][];
  */
 async function contest(
   commands: Contest,
-  rounds: number,
-  before: () => Promise<void> = async () => {},
+  options: { rounds: number; serverPid: number; before?: () => Promise<void> },
 ): Promise<Record<string, Timed[]>> {
   const results: Record<string, Timed[]> = {};
-  for (let round = -1; round < rounds; round++) {
+  for (let round = -1; round < options.rounds; round++) {
     for (const [name, argv] of round % 2 ? commands : [...commands].reverse()) {
-      await before();
-      const result = await timed(argv);
+      await options.before?.();
+      const result = await timed(argv, options.serverPid);
       if (round < 0) continue;
       (results[name] ??= []).push(result);
       print(
         `  ${name}: ${result.seconds.toFixed(2)} s (CPU: ${
           result.userSeconds.toFixed(2)
         } s user, ` +
-          `${result.kernelSeconds.toFixed(2)} s kernel)\n`,
+          `${result.kernelSeconds.toFixed(2)} s kernel; server ${
+            result.serverSeconds.toFixed(2)
+          } s)\n`,
       );
     }
   }
   return results;
+}
+
+/** Seconds SHA-256 takes over `bytes` in memory: the verification no download can skip. */
+function sha256Seconds(bytes: number): number {
+  const piece = new Uint8Array(1 << 20).fill(7);
+  const hash = createHash("sha256");
+  const started = performance.now();
+  for (let done = 0; done < bytes; done += piece.length) hash.update(piece);
+  hash.digest();
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * Where the CPU goes, as medians per run: the client's own CPU time, the
+ * server's meanwhile, and the wall time no run can beat with both on this
+ * machine's cores, (client + server CPU) / cores. When a run takes about
+ * that long it is CPU-bound: only less CPU per byte makes it faster.
+ */
+function printCpuBudget(results: Record<string, Timed[]>, size: number): void {
+  const cores = navigator.hardwareConcurrency;
+  print(
+    `\nCPU per run (medians; ${cores} cores, shared with the server)\n` +
+      "| run | wall s | client CPU s | server CPU s | floor s = (client + server) / cores |\n" +
+      "|---|---|---|---|---|\n",
+  );
+  const floors: Record<string, number> = {};
+  for (const [name, runs] of Object.entries(results)) {
+    const client = runs.map((r) => r.userSeconds + r.kernelSeconds);
+    const server = runs.map((r) => r.serverSeconds);
+    floors[name] = median(
+      runs.map((r) => (r.userSeconds + r.kernelSeconds + r.serverSeconds) / cores),
+    );
+    print(
+      `| ${name} | ${median(runs.map((r) => r.seconds)).toFixed(2)} | ${
+        median(client).toFixed(2)
+      } | ${median(server).toFixed(2)} | ${floors[name]!.toFixed(2)} |\n`,
+    );
+  }
+  const curlWall = median(results["curl download"]!.map((r) => r.seconds));
+  print(
+    `\nSHA-256 of ${(size / 1e6).toFixed(0)} MB in memory: ${sha256Seconds(size).toFixed(2)} s. ` +
+      `At its CPU floor, hatcher's download would reach ${
+        percent(curlWall / floors["hatcher download"]!)
+      } of curl's median rate.\n`,
+  );
 }
 
 const work = await Deno.makeTempDir({ prefix: "hatcher-bench-" });
@@ -212,8 +283,8 @@ try {
     big,
   );
   const results = {
-    ...await contest(downloads, rounds, removeDownloads),
-    ...await contest(uploads, rounds),
+    ...await contest(downloads, { rounds, serverPid: server.pid, before: removeDownloads }),
+    ...values["downloads-only"] ? {} : await contest(uploads, { rounds, serverPid: server.pid }),
   };
   const seconds = (name: string) => results[name]!.map((r) => r.seconds);
   const rate = (time: number) => size / time / 1e6;
@@ -223,9 +294,9 @@ try {
       "|---|---|---|---|---|\n",
   );
   const rows: [label: string, tool: string, kind: string][] = [
-    ["upload", "hatcher", "upload"],
     ["download", "hatcher", "download"],
   ];
+  if (!values["downloads-only"]) rows.unshift(["upload", "hatcher", "upload"]);
   if (hasBinary) rows.push(["download, binary", "binary", "download"]);
   if (values.baseline) rows.push(["download, baseline", "baseline", "download"]);
   for (const [label, tool, kind] of rows) {
@@ -239,8 +310,9 @@ try {
       } | ${percent(hBest! / cBest!)} / ${percent(hMedian! / cMedian!)} | ${rss.toFixed(0)} MB |\n`,
     );
   }
+  printCpuBudget(results, size);
 
-  if (smallCount > 0) {
+  if (smallCount > 0 && !values["downloads-only"]) {
     print(`\nBuilding ${smallCount} small eggs...\n`);
     const smallDir = join(work, "small");
     await Deno.mkdir(smallDir);
@@ -252,7 +324,7 @@ try {
       `--jobs ${jobs}`,
       [...hatcher, "eggs", "batch-upload", "--force", "--jobs", jobs, ...TARGET, ...smallEggs],
     ];
-    const batches = await contest([batch("1"), batch("8")], rounds);
+    const batches = await contest([batch("1"), batch("8")], { rounds, serverPid: server.pid });
     const one = min(batches["--jobs 1"]!.map((r) => r.seconds));
     const eight = min(batches["--jobs 8"]!.map((r) => r.seconds));
     print(`\nBatch upload of ${smallCount} small eggs, best of ${rounds}\n`);

@@ -21,6 +21,8 @@ export interface RunningServer extends AsyncDisposable {
   url: string;
   dataDir: string;
   port: number;
+  /** The server's process id (benchmarks read its CPU time from /proc). */
+  pid: number;
   /** SIGTERM, waits for exit, throws unless the exit code is 0. Safe to call twice. */
   stop(): Promise<void>;
   /** Extra: everything the server wrote to stderr so far. */
@@ -135,6 +137,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     url: `${scheme}://${host}:${port}`,
     dataDir,
     port,
+    pid: child.pid,
     stop,
     stderrText: stderr.text,
     [Symbol.asyncDispose]: stop,
