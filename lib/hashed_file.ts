@@ -1,7 +1,7 @@
 /**
  * A file that hashes (SHA-256) what is written to it. For large downloads the
  * hashing and the writing run on a worker thread, so the main thread only
- * reads the network: SHA-256 alone costs ~0.65 s per GiB of CPU on these
+ * reads the network: SHA-256 alone costs ~0.74 s per GiB of CPU on these
  * machines, which on the network's thread caps a download far below curl's
  * rate.
  *
