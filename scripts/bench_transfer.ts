@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { writeEgg } from "../tests/helpers/eggs.ts";
+import { inAlternatingRounds, median, print, settle } from "./bench_helpers.ts";
 import { startServer } from "../tests/helpers/server.ts";
 import {
   createOrganization,
@@ -50,8 +51,6 @@ const sizeBytes = Number(values["size-mb"]) * 1024 * 1024;
 const smallCount = Number(values.small);
 const rounds = Number(values.rounds);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const encoder = new TextEncoder();
-const print = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
 const ADMIN = { email: "bench@example.com", password: "bench password" };
 const TARGET = ["acme", "bench", "rh7-x86_64"];
 
@@ -78,11 +77,6 @@ async function processCpuSeconds(pid: number): Promise<number> {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** Flushes dirty pages, so the next run does not pay for the last one's writes. */
-async function settle(): Promise<void> {
-  await new Deno.Command("sync").output();
 }
 
 /**
@@ -115,42 +109,29 @@ async function timed(argv: string[], serverPid: number): Promise<Timed> {
 }
 
 const min = (values: number[]) => Math.min(...values);
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const percent = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
 
 /** Named commands that race each other. */
 type Contest = [name: string, argv: string[]][];
 
-/**
- * One untimed warm-up run of each command (these VMs get faster as fresh
- * memory is touched), then `rounds` timed rounds in alternating order, so
- * neither command always runs first.
- */
+/** Races the commands in alternating rounds after a warm-up (see inAlternatingRounds). */
 async function contest(
   commands: Contest,
   options: { rounds: number; serverPid: number; before?: () => Promise<void> },
 ): Promise<Record<string, Timed[]>> {
   const results: Record<string, Timed[]> = {};
-  for (let round = -1; round < options.rounds; round++) {
-    for (const [name, argv] of round % 2 ? commands : [...commands].reverse()) {
-      await options.before?.();
-      const result = await timed(argv, options.serverPid);
-      if (round < 0) continue;
-      (results[name] ??= []).push(result);
-      print(
-        `  ${name}: ${result.seconds.toFixed(2)} s (CPU: ${
-          result.userSeconds.toFixed(2)
-        } s user, ` +
-          `${result.kernelSeconds.toFixed(2)} s kernel; server ${
-            result.serverSeconds.toFixed(2)
-          } s)\n`,
-      );
-    }
-  }
+  await inAlternatingRounds(commands, options.rounds, async ([name, argv], counted) => {
+    await options.before?.();
+    const result = await timed(argv, options.serverPid);
+    if (!counted) return;
+    (results[name] ??= []).push(result);
+    print(
+      `  ${name}: ${result.seconds.toFixed(2)} s (CPU: ${result.userSeconds.toFixed(2)} s user, ` +
+        `${result.kernelSeconds.toFixed(2)} s kernel; server ${
+          result.serverSeconds.toFixed(2)
+        } s)\n`,
+    );
+  });
   return results;
 }
 

@@ -12,6 +12,7 @@ import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { cpuUsage } from "node:process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { inAlternatingRounds, median, print, settle } from "./bench_helpers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -23,8 +24,6 @@ const { values } = parseArgs({
 const totalBytes = Number(values["size-mb"]) << 20;
 const rounds = Number(values.rounds);
 const writeSizes = values.sizes.split(",").map((kib) => Number(kib) << 10);
-const encoder = new TextEncoder();
-const print = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
 
 interface Run {
   wallSeconds: number;
@@ -52,27 +51,18 @@ function writeFile(path: string, writeBytes: number): Run {
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 const dir = await Deno.makeTempDir({ prefix: "hatcher-write-bench-" });
 try {
   const path = join(dir, "out.bin");
   const runs = new Map<number, Run[]>(writeSizes.map((size) => [size, []]));
-  for (let round = -1; round < rounds; round++) {
-    const order = round % 2 ? writeSizes : [...writeSizes].reverse();
-    for (const size of order) {
-      try {
-        unlinkSync(path);
-      } catch { /* first run */ }
-      await new Deno.Command("sync").output();
-      const run = writeFile(path, size);
-      if (round >= 0) runs.get(size)!.push(run); // round -1 warms up
-    }
-  }
+  await inAlternatingRounds(writeSizes, rounds, async (size, counted) => {
+    try {
+      unlinkSync(path);
+    } catch { /* first run */ }
+    await settle();
+    const run = writeFile(path, size);
+    if (counted) runs.get(size)!.push(run);
+  });
   print(
     `\n${values["size-mb"]} MiB per run, ${rounds} rounds after a warm-up\n` +
       "| write size | wall s (median) | user s (median) | kernel s (median / min / max) |\n" +

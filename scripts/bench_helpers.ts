@@ -1,0 +1,40 @@
+/**
+ * What the benchmarks in scripts/ share: output, statistics, and the order of
+ * runs that keeps side-by-side ratios fair on a noisy machine.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/** Writes text to stdout as it comes (no buffering, no trailing newline added). */
+export function print(text: string): void {
+  Deno.stdout.writeSync(encoder.encode(text));
+}
+
+/** The median of a non-empty list. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Flushes dirty pages, so the next run does not pay for the last one's writes. */
+export async function settle(): Promise<void> {
+  await new Deno.Command("sync").output();
+}
+
+/**
+ * Runs every item once untimed as a warm-up (these VMs get faster as fresh
+ * memory is touched), then `rounds` timed rounds in alternating order, so no
+ * item always runs first. `run` is told whether its run counts.
+ */
+export async function inAlternatingRounds<T>(
+  items: readonly T[],
+  rounds: number,
+  run: (item: T, counted: boolean) => Promise<void>,
+): Promise<void> {
+  for (let round = -1; round < rounds; round++) {
+    for (const item of round % 2 ? items : [...items].reverse()) await run(item, round >= 0);
+  }
+}
