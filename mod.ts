@@ -96,16 +96,17 @@ export {
   type BatchUploadResult,
 } from "./lib/batch_upload.ts";
 export {
-  edsPlatform,
   type EggFilename,
   type EggMetadata,
   InvalidEggError,
+  type LegacyPlatformKeys,
   parseEggFilename,
   parseSpecDepend,
   readEggMetadata,
   type ReadEggMetadataOptions,
   sha256File,
-} from "./lib/egg.ts";
+} from "./lib/formats/egg.ts";
+export { canonicalPlatform, PLATFORMS } from "./lib/formats/platforms.ts";
 export { type ProgressCallback } from "./lib/transfer.ts";
 export {
   AuthenticationError,

@@ -6,7 +6,7 @@
  * @module
  */
 import { HatcherError, NotFoundError } from "./errors.ts";
-import { InvalidEggError } from "./egg.ts";
+import { InvalidEggError } from "./formats/egg.ts";
 import {
   eggIdentity,
   type EggTarget,

@@ -8,13 +8,8 @@
 import { rename, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { compareText } from "./answers.ts";
-import {
-  edsPlatform,
-  type EggMetadata,
-  InvalidEggError,
-  readEggMetadata,
-  sha256File,
-} from "./egg.ts";
+import { type EggMetadata, InvalidEggError, readEggMetadata, sha256File } from "./formats/egg.ts";
+import { canonicalPlatform } from "./formats/platforms.ts";
 import { ChecksumMismatchError, HatcherError, NotFoundError } from "./errors.ts";
 import { apiPath } from "./http.ts";
 import { type Session, sessionJson, sessionRequest, sessionSend } from "./session.ts";
@@ -100,6 +95,8 @@ export interface EggIndexEntry {
   fullVersion: string;
   /** `null` for an egg that does not depend on Python. */
   pythonTag: string | null;
+  /** The platform ABI, e.g. `gnu`, `msvc2019` (never null in a real EDS index). */
+  platformAbi: string | null;
   /** Requirements, e.g. `["mkl 2021.4.0-1"]`. */
   packages: string[];
   /** SHA-256 of the file, hex. */
@@ -344,13 +341,12 @@ export async function inspectLocalEgg(
   path: string,
   options: { platform: string; onHashProgress?: (bytes: number) => void },
 ): Promise<LocalEgg> {
-  const { platform } = options;
+  const platform = canonicalPlatform(options.platform) ?? options.platform;
   const metadata = await readEggMetadata(path);
   const filename = basename(path);
-  const eggPlatform = edsPlatform(metadata);
-  if (eggPlatform !== null && eggPlatform !== platform) {
+  if (metadata.platform !== null && metadata.platform !== platform) {
     throw new InvalidEggError(
-      `${filename} is built for platform '${eggPlatform}', not '${platform}'`,
+      `${filename} is built for platform '${metadata.platform}', not '${options.platform}'`,
       filename,
     );
   }
@@ -556,6 +552,7 @@ function indexEntry(filename: string, raw: Record<string, unknown>): EggIndexEnt
     build,
     fullVersion: typeof raw.full_version === "string" ? raw.full_version : `${version}-${build}`,
     pythonTag: typeof raw.python_tag === "string" ? raw.python_tag : null,
+    platformAbi: typeof raw.platform_abi === "string" ? raw.platform_abi : null,
     packages: Array.isArray(raw.packages) ? raw.packages.map(String) : [],
     sha256: String(raw.sha256 ?? ""),
     md5: typeof raw.md5 === "string" ? raw.md5 : null,

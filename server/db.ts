@@ -141,6 +141,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX eggs_sha256 ON eggs(sha256);
     `,
   },
+  {
+    version: 4,
+    description: "okonomiyaki's egg tags; publicly readable repositories",
+    // Rows of eggs stored before keep NULL tags: an index falls back on the
+    // platform's default ABI for them, as for eggs without a platform.
+    sql: `
+      ALTER TABLE eggs ADD COLUMN abi_tag TEXT;
+      ALTER TABLE eggs ADD COLUMN platform_tag TEXT;
+      ALTER TABLE eggs ADD COLUMN platform_abi TEXT;
+      ALTER TABLE repositories ADD COLUMN public INTEGER NOT NULL DEFAULT 0
+        CHECK (public IN (0, 1));
+    `,
+  },
 ];
 
 export const DATABASE_FILE_NAME = "eds.sqlite";

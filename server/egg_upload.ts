@@ -9,12 +9,11 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
-  edsPlatform,
   type EggMetadata,
   InvalidEggError,
   parseEggFilename,
   readEggMetadata,
-} from "../lib/egg.ts";
+} from "../lib/formats/egg.ts";
 import { DEFAULT_JSON_LIMIT_BYTES, HttpError } from "./http.ts";
 import { multipartBoundary, MultipartError, MultipartReader, type Part } from "./multipart.ts";
 import type { ObjectStore } from "./objects.ts";
@@ -31,8 +30,6 @@ export interface ReceivedEgg {
   /** The file inside `dir`, named as uploaded. */
   path: string;
   filename: string;
-  /** The name as spelled in the file name (e.g. `MKL`). */
-  eggBasename: string;
   metadata: EggMetadata;
   sha256: string;
   md5: string;
@@ -104,7 +101,7 @@ export async function receiveEgg(request: Request, options: ReceiveOptions): Pro
       );
     }
     const metadata = await readEggMetadata(file.path);
-    const built = edsPlatform(metadata);
+    const built = metadata.platform;
     if (built !== null && built !== options.platform) {
       throw new HttpError(
         400,
@@ -114,7 +111,6 @@ export async function receiveEgg(request: Request, options: ReceiveOptions): Pro
     return {
       dir: dir!,
       ...file,
-      eggBasename: parseEggFilename(file.filename).name,
       metadata,
     };
   } catch (error) {

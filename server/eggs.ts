@@ -22,6 +22,10 @@ export interface Egg {
   /** null for eggs that do not depend on Python (addressed as `none` in URLs). */
   pythonTag: string | null;
   python: string | null;
+  abiTag: string | null;
+  platformTag: string | null;
+  /** null for eggs without a platform (and rows stored before the column existed). */
+  platformAbi: string | null;
   filename: string;
   sha256: string;
   md5: string;
@@ -45,6 +49,9 @@ type EggRow = {
   full_version: string;
   python_tag: string | null;
   python: string | null;
+  abi_tag: string | null;
+  platform_tag: string | null;
+  platform_abi: string | null;
   filename: string;
   sha256: string;
   md5: string;
@@ -74,6 +81,9 @@ export interface NewEgg {
   fullVersion: string;
   pythonTag: string | null;
   python: string | null;
+  abiTag: string | null;
+  platformTag: string | null;
+  platformAbi: string | null;
   packages: string[];
   sha256: string;
   md5: string;
@@ -114,6 +124,9 @@ function toEgg(row: EggRow): Egg {
     fullVersion: row.full_version,
     pythonTag: row.python_tag,
     python: row.python,
+    abiTag: row.abi_tag,
+    platformTag: row.platform_tag,
+    platformAbi: row.platform_abi,
     filename: row.filename,
     sha256: row.sha256,
     md5: row.md5,
@@ -219,25 +232,31 @@ export function storeEgg(
         egg.version,
         egg.build,
         egg.python,
+        egg.abiTag,
+        egg.platformTag,
+        egg.platformAbi,
         egg.filename,
         egg.sha256,
         egg.md5,
         egg.size,
         JSON.stringify(egg.packages),
         options.enabled ? 1 : 0,
-        Date.now() / 1000,
+        // Whole seconds, as real EDS indices show them.
+        Math.floor(Date.now() / 1000),
       ];
       if (existing) {
         db.prepare(
-          "UPDATE eggs SET egg_basename = ?, version = ?, build = ?, python = ?, filename = ?, " +
-            "sha256 = ?, md5 = ?, size = ?, packages = ?, enabled = ?, mtime = ? WHERE id = ?",
+          "UPDATE eggs SET egg_basename = ?, version = ?, build = ?, python = ?, abi_tag = ?, " +
+            "platform_tag = ?, platform_abi = ?, filename = ?, sha256 = ?, md5 = ?, size = ?, " +
+            "packages = ?, enabled = ?, mtime = ? WHERE id = ?",
         ).run(...values, existing.id);
         released = existing.sha256;
       } else {
         db.prepare(
-          "INSERT INTO eggs (egg_basename, version, build, python, filename, sha256, md5, size, " +
-            "packages, enabled, mtime, repository_id, platform, name, full_version, python_tag, " +
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO eggs (egg_basename, version, build, python, abi_tag, platform_tag, " +
+            "platform_abi, filename, sha256, md5, size, packages, enabled, mtime, repository_id, " +
+            "platform, name, full_version, python_tag, created_at) " +
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ).run(
           ...values,
           repositoryId,

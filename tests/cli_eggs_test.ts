@@ -50,7 +50,7 @@ Deno.test("upload, list, metadata and download round-trip the exact bytes", asyn
     assert.equal(metadata.sha256, await sha256File(egg));
     assert.deepEqual(metadata.packages, ["mkl 2021.4.0-1"]);
     assert.deepEqual(Object.keys(metadata), Object.keys(metadata).sort(), "sorted keys");
-    assert.ok(metadataText.startsWith('{\n  "build": 1,'), metadataText);
+    assert.ok(metadataText.startsWith('{\n  "abi_tag": "cp311",\n  "build": 1,'), metadataText);
 
     const downloads = join(dir, "downloads");
     await Deno.mkdir(downloads);
@@ -511,7 +511,7 @@ Deno.test("eggs listed in a runtime's index download under that runtime's tag", 
     const generic = await writeEgg(dir, {
       name: "purepy",
       version: "1.0",
-      pythonTag: "py3",
+      pythonTag: "py311",
       abiTag: "none",
     });
     const noPython = await writeEgg(dir, {
@@ -526,7 +526,7 @@ Deno.test("eggs listed in a runtime's index download under that runtime's tag", 
     );
     assert.equal(
       ok(await hatcher(server, USERS.reader, ["eggs", "list", ...INDEX])),
-      "Egg Name           | Python Tag\nmkl-2021.4.0-1.egg | none\npurepy-1.0-1.egg   | py3\n",
+      "Egg Name           | Python Tag\nmkl-2021.4.0-1.egg | none\npurepy-1.0-1.egg   | py311\n",
     );
     for (const [name, version] of [["purepy", "1.0-1"], ["mkl", "2021.4.0-1"]]) {
       const target = join(dir, `${name}.download`);

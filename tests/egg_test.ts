@@ -1,18 +1,19 @@
 /**
- * Egg file names, spec/depend metadata, EDS platforms, reading eggs safely
- * (hostile archives included) and hashing files.
+ * Egg file names, spec/depend metadata with the platforms and tags derived
+ * from it (okonomiyaki's rules, on eggs each test writes), reading eggs safely
+ * (hostile archives included) and hashing files. The real eggs of the corpus
+ * are in corpus_eggs_test.ts.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  edsPlatform,
   type EggMetadata,
   InvalidEggError,
   parseEggFilename,
   parseSpecDepend,
   readEggMetadata,
   sha256File,
-} from "../lib/egg.ts";
+} from "../lib/formats/egg.ts";
 import {
   deflatedEntry,
   eggEntries,
@@ -97,6 +98,19 @@ Deno.test("parseEggFilename() accepts underscores, local versions and big builds
   });
 });
 
+Deno.test("parseEggFilename() says when a file is a setuptools egg", () => {
+  for (const name of ["pip-7.0.3-py3.4.egg", "traits-6.3.0.dev1702-py3.8-win-amd64.egg"]) {
+    assert.throws(
+      () => parseEggFilename(name),
+      (error: unknown) =>
+        error instanceof InvalidEggError &&
+        error.message ===
+          `Invalid egg file name "${name}": a setuptools egg, not an Enthought egg; ` +
+            `expected "<name>-<version>-<build>.egg"`,
+    );
+  }
+});
+
 Deno.test("parseEggFilename() rejects names not of the form <name>-<version>-<build>.egg", () => {
   for (
     const bad of [
@@ -111,7 +125,9 @@ Deno.test("parseEggFilename() rejects names not of the form <name>-<version>-<bu
       "foo-bar-1.0-1.egg",
       "num py-1.0-1.egg",
       "dist/numpy-1.0-1.egg",
-      "numpy-1.0_1-1.egg",
+      "..-1.0-1.egg",
+      ".-1.0-1.egg",
+      "numpy-..-1.egg",
       ".egg",
       "",
     ]
@@ -131,30 +147,40 @@ Deno.test("parseEggFilename() rejects names not of the form <name>-<version>-<bu
 Deno.test("parseSpecDepend() reads every field of a 1.3 spec", () => {
   const expected: EggMetadata = {
     name: "numpy",
+    eggBasename: "numpy",
     version: "1.26.4",
     build: 1,
     fullVersion: "1.26.4-1",
-    arch: "amd64",
-    platform: "linux2",
-    osdist: "RedHat_7",
+    platform: "rh7-x86_64",
     python: "3.11",
     pythonTag: "cp311",
     abiTag: "cp311",
     platformTag: "linux_x86_64",
+    platformAbi: "gnu",
     packages: ["mkl 2021.4.0-1", "six 1.16.0"],
     metadataVersion: "1.3",
+    legacy: { arch: "amd64", platform: "linux2", osdist: "RedHat_7" },
   };
   assert.deepEqual(parseSpecDepend(NUMPY_SPEC), expected);
 });
 
+/** NUMPY_SPEC with the line assigning `key` replaced by `line` (or removed when empty). */
+function numpySpecWith(key: string, line: string): string {
+  const lines = NUMPY_SPEC.split("\n");
+  const at = lines.findIndex((text) => text.startsWith(`${key} =`));
+  assert.ok(at >= 0, key);
+  lines.splice(at, key === "packages" ? 4 : 1, ...(line === "" ? [] : [line]));
+  return lines.join("\n");
+}
+
 Deno.test("parseSpecDepend() accepts single and double quotes with escapes", () => {
   const metadata = parseSpecDepend(
-    `metadata_version = "1.2"\nname = "it's"\nversion = 'a\\'b\\\\c'\nbuild = 3\n` +
-      `packages = ["x 1", u'y 2']\n`,
+    numpySpecWith("name", `name = "it's"`)
+      .replace("version = '1.26.4'", "version = 'a\\'b\\\\c'")
+      .replace(/packages = \[[^\]]*\]/, `packages = ["x 1", u'y 2']`),
   );
-  assert.equal(metadata.name, "it's");
+  assert.equal(metadata.eggBasename, "it's");
   assert.equal(metadata.version, "a'b\\c");
-  assert.equal(metadata.metadataVersion, "1.2");
   assert.deepEqual(metadata.packages, ["x 1", "y 2"]);
 });
 
@@ -172,7 +198,7 @@ Deno.test("parseSpecDepend() reads None as null for non-Python eggs", () => {
   assert.equal(metadata.python, null);
   assert.equal(metadata.pythonTag, null);
   assert.equal(metadata.abiTag, null);
-  assert.equal(metadata.platform, "linux2");
+  assert.equal(metadata.platform, "rh7-x86_64");
 });
 
 Deno.test("parseSpecDepend() reads multi-line lists, comments and blank lines", () => {
@@ -182,6 +208,10 @@ metadata_version = '1.1'   # old format
 name = 'six'
 version = '1.16.0'
 build = 2
+arch = None
+platform = None
+osdist = None
+python = '2.7'
 packages = [
   # the runtime
   'python 2.7.18',   # trailing comment
@@ -191,47 +221,87 @@ packages = [
 `);
   assert.deepEqual(metadata.packages, ["python 2.7.18", "setuptools 44.0.0-1"]);
   assert.equal(metadata.build, 2);
-  assert.equal(metadata.arch, null, "absent keys are null");
+  assert.equal(metadata.platform, null);
+  assert.equal(metadata.pythonTag, "cp27", "derived from python for metadata 1.1");
   assert.equal(metadata.platformTag, null);
 });
 
 Deno.test("parseSpecDepend() accepts CRLF line ends, empty lists and ignores unknown keys", () => {
   const metadata = parseSpecDepend(
-    "metadata_version = '1.3'\r\nname = 'a'\r\nversion = '1'\r\nbuild = 0\r\n" +
-      "packages = []\r\nfuture_key = 'x'\r\n",
+    numpySpecWith("packages", "packages = []\nfuture_key = 'x'").replaceAll("\n", "\r\n"),
   );
   assert.deepEqual(metadata.packages, []);
-  assert.equal(metadata.fullVersion, "1-0");
+  assert.equal(metadata.fullVersion, "1.26.4-1");
 });
 
 Deno.test("parseSpecDepend() names the problem and its line", () => {
-  const head = "metadata_version = '1.3'\nname = 'a'\nversion = '1'\n";
   const cases: [string, string][] = [
-    [`${head}build = 1\narch = 'amd64\n`, "unterminated string on line 5"],
-    [`${head}build 1\n`, `expected "=" after "build" but found "1" on line 4`],
-    [`${head}build = 1\npackages = [\n  'a',\n`, `unclosed "[" opened on line 5`],
+    [numpySpecWith("arch", "arch = 'amd64"), "unterminated string on line 6"],
+    [numpySpecWith("build", "build 1"), `expected "=" after "build" but found "1" on line 4`],
+    [numpySpecWith("packages", "packages = [\n  'a',"), `unclosed "[" opened on line 15`],
     [
-      `${head}build = 1\npackages = ['a' 'b']\n`,
-      `expected "," or "]" but found string "b" on line 5`,
+      numpySpecWith("packages", "packages = ['a' 'b']"),
+      `expected "," or "]" but found string "b" on line 15`,
     ],
-    [`${head}build = 1\npackages = [1]\n`, `expected a quoted string in the list but found "1"`],
-    [`${head}build = 1.5\n`, `unsupported value "1.5" on line 4`],
-    [`${head}build = True\n`, `unsupported value "True" on line 4`],
-    [`${head}build = 1 2\n`, `expected end of line but found "2" on line 4`],
-    [`${head}build = 1\n]\n`, `unmatched "]" on line 5`],
-    [`${head}build = 1\n$ = 2\n`, `unexpected "$" on line 5`],
-    [`${head}build = -1\n`, `"build" on line 4 must be a non-negative integer`],
-    [`${head}build = '1'\n`, `"build" on line 4 must be a non-negative integer`],
-    [head, `"build" is missing`],
-    [`${head}build = 1\nname = 'b'\n`, `"name" is assigned twice, again on line 5`],
-    [`${head}build = 1\npackages = 'a'\n`, `"packages" on line 5 must be a list of strings`],
-    [`${head}build = 1\narch = 64\n`, `"arch" on line 5 must be a string or None`],
     [
-      "metadata_version = '1.4'\nname = 'a'\nversion = '1'\nbuild = 1\n",
-      `unsupported metadata_version "1.4" on line 1: expected 1.1, 1.2, 1.3`,
+      numpySpecWith("packages", "packages = [1]"),
+      `expected a quoted string in the list but found "1"`,
     ],
-    ["name = 'a'\nversion = '1'\nbuild = 1\n", `"metadata_version" is missing`],
-    [`metadata_version = '1.3'\nname = ''\nversion = '1'\nbuild = 1\n`, `"name" on line 2 must be`],
+    [numpySpecWith("build", "build = 1.5"), `unsupported value "1.5" on line 4`],
+    [numpySpecWith("build", "build = True"), `unsupported value "True" on line 4`],
+    [numpySpecWith("build", "build = 1 2"), `expected end of line but found "2" on line 4`],
+    [numpySpecWith("build", "build = 1\n]"), `unmatched "]" on line 5`],
+    [numpySpecWith("build", "build = 1\n$ = 2"), `unexpected "$" on line 5`],
+    [numpySpecWith("build", "build = -1"), `"build" on line 4 must be a non-negative integer`],
+    [numpySpecWith("build", "build = '1'"), `"build" on line 4 must be a non-negative integer`],
+    [
+      numpySpecWith("build", ""),
+      `"build" is missing (metadata_version 1.3 requires it)`,
+    ],
+    [
+      numpySpecWith("abi_tag", "").replace("platform_tag = 'linux_x86_64'\n", ""),
+      `"abi_tag", "platform_tag" are missing (metadata_version 1.3 requires them)`,
+    ],
+    [numpySpecWith("build", "build = 1\nname = 'b'"), `"name" is assigned twice, again on line 5`],
+    [
+      numpySpecWith("packages", "packages = 'a'"),
+      `"packages" on line 15 must be a list of strings`,
+    ],
+    [numpySpecWith("arch", "arch = 64"), `"arch" on line 6 must be a string or None`],
+    [
+      numpySpecWith("metadata_version", "metadata_version = '2.0'"),
+      `unsupported metadata_version "2.0" on line 1: hatcher reads metadata versions 1.x`,
+    ],
+    [
+      numpySpecWith("metadata_version", "metadata_version = '1.3.1'"),
+      `"metadata_version" on line 1 must be a string "<major>.<minor>"`,
+    ],
+    [numpySpecWith("metadata_version", ""), `"metadata_version" is missing`],
+    [numpySpecWith("name", "name = ''"), `"name" on line 2 must be`],
+    [
+      numpySpecWith("packages", "packages = ['numpy-1.9']"),
+      `requirement 'numpy-1.9' in "packages" on line 15 has a '-' in its name`,
+    ],
+    [
+      numpySpecWith("packages", "packages = ['numpy 1.9 x']"),
+      `requirement 'numpy 1.9 x' in "packages" on line 15 is not`,
+    ],
+    [
+      numpySpecWith("packages", "packages = ['numpy 1.9-x']"),
+      `requirement 'numpy 1.9-x' in "packages" on line 15 has a non-numeric build number`,
+    ],
+    [
+      numpySpecWith("python_tag", "python_tag = 'none'"),
+      `"python_tag" = 'none' is not a valid Python tag`,
+    ],
+    [
+      numpySpecWith("python_tag", "python_tag = '../../x'"),
+      `"python_tag" = '../../x' is not a valid Python tag`,
+    ],
+    [
+      numpySpecWith("python_tag", "python_tag = 'cp27'"),
+      `"python_tag" 'cp27' does not agree with "python" '3.11'`,
+    ],
   ];
   for (const [text, detail] of cases) {
     assert.throws(
@@ -244,37 +314,204 @@ Deno.test("parseSpecDepend() names the problem and its line", () => {
   }
 });
 
-// --- EDS platforms ----------------------------------------------------------
+Deno.test("parseSpecDepend() reads any metadata version 1.x, newer ones as 1.4", () => {
+  const spec = (version: string) =>
+    specDependText({ name: "a", version: "1", metadataVersion: "1.4", platformAbi: "gnu" })
+      .replace("metadata_version = '1.4'", `metadata_version = '${version}'`);
+  assert.equal(parseSpecDepend(spec("1.4")).platformAbi, "gnu");
+  const future = parseSpecDepend(spec("1.9"));
+  assert.equal(future.metadataVersion, "1.9");
+  assert.equal(future.platformAbi, "gnu", "read from the spec as in 1.4");
+  assert.throws(
+    () => parseSpecDepend(spec("1.9").replace("platform_abi = 'gnu'\n", "")),
+    /"platform_abi" is missing/,
+  );
+});
 
-Deno.test("edsPlatform() maps osdist, platform and arch to EDS names", () => {
-  const table: [string | null, string | null, string | null, string | null][] = [
-    // arch, platform, osdist, expected
-    ["amd64", "linux2", "RedHat_7", "rh7-x86_64"],
-    ["x86_64", "linux2", "RedHat_5", "rh5-x86_64"],
-    ["x86", "linux2", "RedHat_6", "rh6-x86"],
-    ["i686", "linux2", "RedHat_8", "rh8-x86"],
-    ["aarch64", "linux2", "RedHat_8", "rh8-arm64"],
-    ["amd64", null, "RedHat_7", "rh7-x86_64"],
-    ["amd64", "darwin", null, "osx-x86_64"],
-    ["arm64", "darwin", null, "osx-arm64"],
-    ["x86", "win32", null, "win-x86"],
-    ["amd64", "win32", null, "win-x86_64"],
-    ["i386", "darwin", null, "osx-x86"],
-    [null, null, null, null],
-    ["amd64", null, null, null],
-    [null, "linux2", "RedHat_7", null],
-    ["amd64", "linux2", null, null],
-    ["amd64", "linux2", "Ubuntu_22", null],
-    ["sparc", "linux2", "RedHat_7", null],
-    ["amd64", "sunos5", null, null],
+// --- platforms and derived tags, as okonomiyaki derives them ------------------
+
+Deno.test("parseSpecDepend() maps legacy arch, platform and osdist as okonomiyaki does", () => {
+  // arch, platform, osdist, python, the EDS platform or the refusal's reason
+  const table: [string | null, string | null, string | null, string | null, string][] = [
+    ["amd64", "linux2", "RedHat_7", "2.7", "rh7-x86_64"],
+    ["x86_64", "linux2", "RedHat_5", "2.7", "rh5-x86_64"],
+    ["x86", "linux2", "RedHat_6", "2.7", "rh6-x86"],
+    ["aarch64", "linux2", "RedHat_8", "3.11", "rh8-arm64"],
+    ["amd64", "linux2", null, "2.7", "rh5-x86_64"],
+    ["amd64", "linux3", "RedHat_3", "2.7", "rh3-x86_64"],
+    ["amd64", "darwin", null, "2.7", "osx-x86_64"],
+    ["arm64", "darwin", null, "3.11", "osx-arm64"],
+    ["i386", "darwin", null, "3.8", "osx-x86"],
+    ["x86", "win32", null, "2.7", "win-x86"],
+    ["amd64", "win32", null, "3.11", "win-x86_64"],
+    ["arm64", "win32", null, "3.11", "win-arm64"],
+    [null, null, null, "2.7", "any"],
+    ["amd64", null, null, "2.7", "any"],
+    [null, "win32", null, null, "no architecture"],
+    [null, "linux2", "RedHat_7", "2.7", "no architecture"],
+    ["sparc", "linux2", "RedHat_7", "2.7", "unknown architecture"],
+    ["amd64", null, "RedHat_7", "2.7", "unknown platform"],
+    ["amd64", "linux2", "RedHat_7 ", "2.7", "unknown Linux distribution"],
+    ["amd64", "linux2", "Ubuntu_22", "2.7", "unknown Linux distribution"],
+    ["amd64", "sunos5", null, "2.7", "unknown platform"],
+    ["amd64", "freebsd", null, "2.7", "unknown platform"],
+    ["arm64", "linux2", "RedHat_7", "3.11", "no rh7 build for arm64"],
+    ["arm", "linux2", "RedHat_8", "3.11", "no rh8 build for arm"],
+    ["x86", "darwin", null, "3.11", "no macOS build for x86"],
+    ["arm64", "win32", null, "3.8", "no Windows build for arm64"],
   ];
-  for (const [arch, platform, osdist, expected] of table) {
-    assert.equal(
-      edsPlatform({ arch, platform, osdist }),
+  for (const [arch, platform, osdist, python, expected] of table) {
+    // 1.4, so that no tag is derived from the platform: only the platform is under test.
+    const text = specDependText({
+      name: "a",
+      version: "1",
+      metadataVersion: "1.4",
+      arch,
+      platform,
+      osdist,
+      python,
+      pythonTag: python === null ? null : `cp${python.replace(".", "")}`,
+    });
+    const label = `${arch}/${platform}/${osdist}/${python}`;
+    if (/^(rh|osx|win)[0-9]*-|^any$/.test(expected)) {
+      assert.equal(parseSpecDepend(text).platform ?? "any", expected, label);
+    } else {
+      assert.throws(
+        () => parseSpecDepend(text),
+        (error: unknown) =>
+          error instanceof InvalidEggError &&
+          error.message.includes("the egg's platform cannot be determined") &&
+          error.message.includes(`${expected}`),
+        `${label}: ${expected}`,
+      );
+    }
+  }
+});
+
+Deno.test("parseSpecDepend() derives the tags each metadata version lacks", () => {
+  // metadata version, platform keys, python, written tags -> python/abi/platform tag, platform ABI
+  const cases: {
+    spec: Partial<Parameters<typeof specDependText>[0]>;
+    expected: [string | null, string | null, string | null, string | null];
+  }[] = [
+    // 1.1: everything derived; Python 2 ABIs end in "m"
+    {
+      spec: { metadataVersion: "1.1", arch: "x86", osdist: "RedHat_5", python: "2.7" },
+      expected: ["cp27", "cp27m", "linux_i686", "gnu"],
+    },
+    {
+      spec: {
+        metadataVersion: "1.1",
+        arch: "amd64",
+        platform: "darwin",
+        osdist: null,
+        python: null,
+      },
+      expected: [null, null, "macosx_10_6_x86_64", "darwin"],
+    },
+    {
+      spec: {
+        metadataVersion: "1.1",
+        arch: "amd64",
+        platform: "win32",
+        osdist: null,
+        python: "2.7",
+      },
+      expected: ["cp27", "cp27m", "win_amd64", "msvc2008"],
+    },
+    {
+      spec: {
+        metadataVersion: "1.1",
+        arch: "amd64",
+        platform: "win32",
+        osdist: null,
+        python: "3.8",
+      },
+      expected: ["cp38", "cp38", "win_amd64", "msvc2019"],
+    },
+    {
+      spec: { metadataVersion: "1.1", arch: null, platform: null, osdist: null, python: "2.7" },
+      expected: ["cp27", null, null, null],
+    },
+    // 1.2: the python tag is written, the rest derived from it
+    {
+      spec: { metadataVersion: "1.2", python: "3.6", pythonTag: "cp36" },
+      expected: ["cp36", "cp36m", "linux_x86_64", "gnu"],
+    },
+    {
+      spec: {
+        metadataVersion: "1.2",
+        platform: "win32",
+        osdist: null,
+        python: "3.4",
+        pythonTag: "cp34",
+      },
+      expected: ["cp34", "cp34m", "win_amd64", "msvc2010"],
+    },
+    // 1.3: abi and platform tags written, the platform ABI derived (none without a tag: 2.7's)
+    {
+      spec: {
+        metadataVersion: "1.3",
+        platform: "win32",
+        osdist: null,
+        python: null,
+        pythonTag: null,
+        abiTag: null,
+        platformTag: "win_amd64",
+      },
+      expected: [null, null, "win_amd64", "msvc2008"],
+    },
+    {
+      spec: {
+        metadataVersion: "1.3",
+        platform: "win32",
+        osdist: null,
+        python: "3.11",
+        pythonTag: "cp311",
+        abiTag: "cp311",
+        platformTag: "win_amd64",
+      },
+      expected: ["cp311", "cp311", "win_amd64", "msvc2022"],
+    },
+    // 1.4: everything written
+    {
+      spec: { metadataVersion: "1.4", platformAbi: "gnu_custom" },
+      expected: ["cp311", "cp311", "linux_x86_64", "gnu_custom"],
+    },
+  ];
+  for (const { spec, expected } of cases) {
+    const metadata = parseSpecDepend(specDependText({ name: "a", version: "1", ...spec }));
+    assert.deepEqual(
+      [metadata.pythonTag, metadata.abiTag, metadata.platformTag, metadata.platformAbi],
       expected,
-      `${arch}/${platform}/${osdist}`,
+      JSON.stringify(spec),
     );
   }
+  // okonomiyaki cannot imply an ABI for a three-digit tag in metadata before 1.3.
+  assert.throws(
+    () =>
+      parseSpecDepend(
+        specDependText({ name: "a", version: "1", metadataVersion: "1.1", python: "3.11" }),
+      ),
+    /"python_tag" 'cp311' has no ABI that metadata before 1.3 can imply/,
+  );
+});
+
+Deno.test("parseSpecDepend() normalises requirements as okonomiyaki prints them", () => {
+  const metadata = parseSpecDepend(
+    specDependText({
+      name: "a",
+      version: "1",
+      packages: ["numpy-1.8.0", "MKL 10.3", "six 1.16.0-1", "zope.testing", "nose  1.3.4-0"],
+    }),
+  );
+  assert.deepEqual(metadata.packages, [
+    "numpy 1.8.0",
+    "MKL 10.3",
+    "six 1.16.0-1",
+    "zope.testing",
+    "nose 1.3.4",
+  ]);
 });
 
 // --- reading eggs -----------------------------------------------------------
@@ -305,7 +542,7 @@ Deno.test("readEggMetadata() reads a non-Python egg", async () => {
     assert.equal(metadata.fullVersion, "2021.4.0-3");
     assert.equal(metadata.python, null);
     assert.equal(metadata.pythonTag, null);
-    assert.equal(edsPlatform(metadata), "rh7-x86_64");
+    assert.equal(metadata.platform, "rh7-x86_64");
   });
 });
 

@@ -207,6 +207,7 @@ async function startWithOrganization(): Promise<RunningServer> {
 }
 
 const METADATA_KEYS = [
+  "abi_tag",
   "build",
   "egg_basename",
   "enabled",
@@ -216,6 +217,8 @@ const METADATA_KEYS = [
   "mtime",
   "name",
   "packages",
+  "platform_abi",
+  "platform_tag",
   "product",
   "python",
   "python_tag",
@@ -253,6 +256,9 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
         sha256: sha256(numpy),
         python_tag: "cp311",
         python: "3.11",
+        abi_tag: "cp311",
+        platform_tag: "linux_x86_64",
+        platform_abi: "gnu",
         product: null,
         size: numpy.length,
         type: "egg",
@@ -332,7 +338,7 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
     await t.step("index: compatible tags and untagged eggs, enabled only", async () => {
       const eggs: Array<[EggSpecInput, string]> = [
         [{ name: "six", version: "1.16.0", ...PURE }, ""],
-        [{ name: "attrs", version: "23.1.0", pythonTag: "py3", abiTag: "none" }, ""],
+        [{ name: "attrs", version: "23.1.0", pythonTag: "py311", abiTag: "none" }, ""],
         [{ name: "futures", version: "3.0", python: "2.7", pythonTag: "cp27" }, ""],
         [{ name: "typing", version: "3.7", python: "3.10", pythonTag: "cp310" }, ""],
         [{ name: "hidden", version: "1.0" }, "?enabled=False"],
@@ -356,7 +362,7 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
         full_version: "1.26.4-1",
         type: "egg",
         python_tag: "cp311",
-        platform_abi: null,
+        platform_abi: "gnu",
         packages: ["mkl 2021.4.0-1"],
         md5: md5(numpy),
         sha256: sha256(numpy),
@@ -365,9 +371,14 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
         available: true,
         product: null,
       });
-      assert.equal(typeof cp311.body["numpy-1.26.4-1.egg"].mtime, "number");
+      assert.ok(Number.isInteger(cp311.body["numpy-1.26.4-1.egg"].mtime), "whole seconds");
+      // As in real indices: `python: null` exactly where the tag is null, and a
+      // platform ABI for eggs without a platform too (the platform's default).
       assert.equal(cp311.body["six-1.16.0-1.egg"].python_tag, null);
-      assert.equal(cp311.body["attrs-23.1.0-1.egg"].python_tag, "py3");
+      assert.equal(cp311.body["six-1.16.0-1.egg"].python, null);
+      assert.equal(cp311.body["six-1.16.0-1.egg"].platform_abi, "gnu");
+      assert.ok(!("python" in cp311.body["numpy-1.26.4-1.egg"]));
+      assert.equal(cp311.body["attrs-23.1.0-1.egg"].python_tag, "py311");
 
       const cp27 = await call(server, "GET", `/indices/acme/dev/${PLATFORM}/cp27/eggs`, {
         root: V0,
@@ -382,9 +393,9 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
         "Unknown platform 'rh9-x86_64'",
       );
       expectError(
-        await call(server, "GET", `/indices/acme/dev/${PLATFORM}/py3/eggs`),
+        await call(server, "GET", `/indices/acme/dev/${PLATFORM}/py311/eggs`),
         404,
-        /^No egg index for Python tag 'py3'/,
+        /^No egg index for Python tag 'py311'/,
       );
     });
 
@@ -405,9 +416,9 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
         expectStatus(viaRuntime, 200);
         assert.equal(viaRuntime.body.sha256, six.body.sha256);
         expectError(
-          await call(server, "GET", `/metadata/${eggPath("six", "1.16.0-1", "py2")}`),
+          await call(server, "GET", `/metadata/${eggPath("six", "1.16.0-1", "py27")}`),
           404,
-          `No egg 'six-1.16.0-1' (py2) in acme/dev for ${PLATFORM}`,
+          `No egg 'six-1.16.0-1' (py27) in acme/dev for ${PLATFORM}`,
         );
         expectError(
           await call(server, "GET", `/data/${eggPath("numpy", "9.9-1")}`),

@@ -6,7 +6,8 @@
  * come from permissions.ts (EGG_ACCESS); see docs/permissions.md.
  */
 import { type AuthContext, authenticate } from "../auth.ts";
-import { compatibleEggTags, isPlatform, isRuntimePythonTag } from "../catalogue.ts";
+import { canonicalPlatform, indexPlatformAbi } from "../../lib/formats/platforms.ts";
+import { compatibleEggTags, isRuntimePythonTag } from "../catalogue.ts";
 import { fileDownload } from "../downloads.ts";
 import { receiveEgg } from "../egg_upload.ts";
 import {
@@ -37,9 +38,11 @@ const REINDEX_JSON_LIMIT_BYTES = 8 * 1024 * 1024;
 
 const EGG_PATH = "/:org/:repo/:platform/:tag/eggs/:name/:version";
 
+/** The canonical name of the platform in a URL, which may be a legacy spelling (`rh5-64`). */
 function requirePlatform(platform: string): string {
-  if (!isPlatform(platform)) throw new HttpError(404, `Unknown platform '${platform}'`);
-  return platform;
+  const canonical = canonicalPlatform(platform);
+  if (canonical === undefined) throw new HttpError(404, `Unknown platform '${platform}'`);
+  return canonical;
 }
 
 function noEgg(repository: Repository, platform: string, key: EggKey): HttpError {
@@ -50,8 +53,13 @@ function noEgg(repository: Repository, platform: string, key: EggKey): HttpError
   );
 }
 
-/** One value of the egg index, keyed by file name (§4.5). */
-function indexEntry(egg: Egg) {
+/**
+ * One value of the egg index, keyed by file name (§4.5), with the fields of
+ * real EDS indices: `platform_abi` is never null there (an egg without one
+ * shows its platform's default for the index's Python), and `python: null`
+ * appears exactly where `python_tag` is null.
+ */
+function indexEntry(egg: Egg, indexTag: string) {
   return {
     name: egg.name,
     version: egg.version,
@@ -59,7 +67,8 @@ function indexEntry(egg: Egg) {
     full_version: egg.fullVersion,
     type: "egg",
     python_tag: egg.pythonTag,
-    platform_abi: null,
+    ...(egg.pythonTag === null ? { python: null } : {}),
+    platform_abi: egg.platformAbi ?? indexPlatformAbi(egg.platform, indexTag),
     packages: egg.packages,
     md5: egg.md5,
     sha256: egg.sha256,
@@ -84,6 +93,9 @@ function metadataDocument(egg: Egg) {
     sha256: egg.sha256,
     python_tag: egg.pythonTag,
     python: egg.python,
+    abi_tag: egg.abiTag,
+    platform_tag: egg.platformTag,
+    platform_abi: egg.platformAbi,
     product: null,
     size: egg.size,
     type: "egg",
@@ -159,7 +171,7 @@ export function registerEggRoutes(router: Router, context: EggRouteContext): voi
     // Most specific tag first: when two eggs share a file name, the index keeps that one.
     const entries = new Map<string, ReturnType<typeof indexEntry>>();
     for (const egg of listIndexEggs(db, repository.id, platform, compatibleEggTags(tag))) {
-      if (!entries.has(egg.filename)) entries.set(egg.filename, indexEntry(egg));
+      if (!entries.has(egg.filename)) entries.set(egg.filename, indexEntry(egg, tag));
     }
     const sorted = [...entries].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
     return jsonResponse(Object.fromEntries(sorted));
@@ -205,13 +217,16 @@ export function registerEggRoutes(router: Router, context: EggRouteContext): voi
       const { egg, outcome } = storeEgg(db, objects, repository.id, platform, {
         path: received.path,
         filename: received.filename,
-        eggBasename: received.eggBasename,
-        name: metadata.name.toLowerCase(),
+        eggBasename: metadata.eggBasename,
+        name: metadata.name,
         version: metadata.version,
         build: metadata.build,
         fullVersion: metadata.fullVersion,
         pythonTag: normalizePythonTag(metadata.pythonTag),
         python: metadata.python,
+        abiTag: metadata.abiTag,
+        platformTag: metadata.platformTag,
+        platformAbi: metadata.platformAbi,
         packages: metadata.packages,
         sha256: received.sha256,
         md5: received.md5,

@@ -6,11 +6,28 @@
 import { once } from "node:events";
 import { join } from "node:path";
 import { crc32, createDeflateRaw, deflateRawSync } from "node:zlib";
-import type { EggMetadata } from "../../lib/egg.ts";
 import { zip } from "../../lib/deps.ts";
 
-/** Everything `EGG-INFO/spec/depend` holds. */
-export type EggSpec = Omit<EggMetadata, "fullVersion">;
+/** Everything `EGG-INFO/spec/depend` holds, as written there. */
+export interface EggSpec {
+  metadataVersion: string;
+  name: string;
+  version: string;
+  build: number;
+  arch: string | null;
+  platform: string | null;
+  osdist: string | null;
+  python: string | null;
+  /** Written from metadata 1.2 on. */
+  pythonTag: string | null;
+  /** Written from metadata 1.3 on. */
+  abiTag: string | null;
+  /** Written from metadata 1.3 on. */
+  platformTag: string | null;
+  /** Written from metadata 1.4 on. */
+  platformAbi: string | null;
+  packages: string[];
+}
 
 /** A spec with the defaults of a CPython 3.11 egg for RedHat 7 on x86_64. */
 export type EggSpecInput = Partial<EggSpec> & { name: string; version: string; build?: number };
@@ -41,6 +58,7 @@ export function completeSpec(spec: EggSpecInput): EggSpec {
     pythonTag: "cp311",
     abiTag: "cp311",
     platformTag: "linux_x86_64",
+    platformAbi: "gnu",
     packages: [],
     ...spec,
   };
@@ -52,12 +70,24 @@ function pyLiteral(value: string | number | null): string {
   return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 }
 
-/** The `EGG-INFO/spec/depend` text of a spec (defaults filled in). */
+/**
+ * The `EGG-INFO/spec/depend` text of a spec (defaults filled in), with the
+ * keys of its metadata version, laid out as okonomiyaki writes them.
+ */
 export function specDependText(spec: EggSpecInput): string {
   const full = completeSpec(spec);
   const packages = full.packages.length === 0
     ? "packages = []"
     : `packages = [\n${full.packages.map((p) => `  ${pyLiteral(p)},\n`).join("")}]`;
+  const [major, minor] = full.metadataVersion.split(".").map(Number) as [number, number];
+  const since = (m: number) => major > 1 || (major === 1 && minor >= m);
+  const tags = [
+    ...(since(2) ? [`python_tag = ${pyLiteral(full.pythonTag)}`] : []),
+    ...(since(3)
+      ? [`abi_tag = ${pyLiteral(full.abiTag)}`, `platform_tag = ${pyLiteral(full.platformTag)}`]
+      : []),
+    ...(since(4) ? ["", `platform_abi = ${pyLiteral(full.platformAbi)}`] : []),
+  ];
   return [
     `metadata_version = ${pyLiteral(full.metadataVersion)}`,
     `name = ${pyLiteral(full.name)}`,
@@ -69,9 +99,7 @@ export function specDependText(spec: EggSpecInput): string {
     `osdist = ${pyLiteral(full.osdist)}`,
     `python = ${pyLiteral(full.python)}`,
     "",
-    `python_tag = ${pyLiteral(full.pythonTag)}`,
-    `abi_tag = ${pyLiteral(full.abiTag)}`,
-    `platform_tag = ${pyLiteral(full.platformTag)}`,
+    ...tags,
     "",
     packages,
     "",

@@ -1,14 +1,20 @@
 /**
- * The zip side of reading an egg: random-access reads of the central
- * directory and of `EGG-INFO/spec/depend`, with limits against zip bombs and
- * unsafe paths. Loaded on demand by `egg.ts`, so the CLI starts without zip.js.
+ * The zip side of reading an artefact's metadata: random-access reads of the
+ * central directory and of one entry, with limits against zip bombs and
+ * unsafe paths. Loaded on demand by `archive.ts`, so the CLI starts without
+ * zip.js.
  *
  * @module
  */
 import type { FileHandle } from "node:fs/promises";
 import { inflateRawSync } from "node:zlib";
-import { zip } from "./deps.ts";
-import { ArchiveProblem, CENTRAL_DIRECTORY_BYTES_PER_ENTRY, errorText, SPEC_PATH } from "./egg.ts";
+import { zip } from "../deps.ts";
+import {
+  type ArchiveLimits,
+  ArchiveProblem,
+  CENTRAL_DIRECTORY_BYTES_PER_ENTRY,
+  errorText,
+} from "./archive.ts";
 
 /** Random-access zip.js reader over an open file; refuses oversized single reads. */
 class FileHandleReader extends zip.Reader<FileHandle> {
@@ -67,19 +73,20 @@ function crc32(data: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** Finds, checks and inflates `EGG-INFO/spec/depend`; throws {@linkcode ArchiveProblem}. */
-export async function readSpecText(
+/** Finds, checks and inflates `entryPath`; throws {@linkcode ArchiveProblem}. */
+export async function readZipEntry(
   handle: FileHandle,
   size: number,
-  maxSpecBytes: number,
-  maxEntries: number,
-): Promise<string> {
+  entryPath: string,
+  limits: ArchiveLimits,
+): Promise<Uint8Array> {
+  const { maxEntries, maxEntryBytes } = limits;
   const maxReadBytes = Math.max(1024 * 1024, maxEntries * CENTRAL_DIRECTORY_BYTES_PER_ENTRY);
   const zipReader = new zip.ZipReader(new FileHandleReader(handle, size, maxReadBytes), {
     useWebWorkers: false,
     filenameValidation: "tolerant",
   });
-  let spec: zip.Entry | undefined;
+  let found: zip.Entry | undefined;
   let entries = 0;
   try {
     for await (const entry of zipReader.getEntriesGenerator()) {
@@ -89,9 +96,9 @@ export async function readSpecText(
       if (isUnsafePath(entry.filename)) {
         throw new ArchiveProblem(`unsafe path "${entry.filename}" in the archive`);
       }
-      if (entry.filename === SPEC_PATH) {
-        if (spec !== undefined) throw new ArchiveProblem(`${SPEC_PATH} appears twice`);
-        spec = entry;
+      if (entry.filename === entryPath) {
+        if (found !== undefined) throw new ArchiveProblem(`${entryPath} appears twice`);
+        found = entry;
       }
     }
   } catch (error) {
@@ -101,47 +108,43 @@ export async function readSpecText(
     await zipReader.close();
   }
 
-  if (spec === undefined || spec.directory) throw new ArchiveProblem(`${SPEC_PATH} is missing`);
-  if (spec.encrypted) throw new ArchiveProblem(`${SPEC_PATH} is encrypted`);
-  const method = spec.compressionMethod;
+  if (found === undefined || found.directory) throw new ArchiveProblem(`${entryPath} is missing`);
+  if (found.encrypted) throw new ArchiveProblem(`${entryPath} is encrypted`);
+  const method = found.compressionMethod;
   if (method !== 0 && method !== 8) {
-    throw new ArchiveProblem(`${SPEC_PATH} uses unsupported compression method ${method}`);
+    throw new ArchiveProblem(`${entryPath} uses unsupported compression method ${method}`);
   }
   // Deflate never shrinks text below ~1/1000, nor grows it by more than a few bytes per block.
-  if (spec.uncompressedSize > maxSpecBytes || spec.compressedSize > maxSpecBytes + 1024) {
-    throw new ArchiveProblem(`${SPEC_PATH} is larger than ${maxSpecBytes} bytes`);
+  if (found.uncompressedSize > maxEntryBytes || found.compressedSize > maxEntryBytes + 1024) {
+    throw new ArchiveProblem(`${entryPath} is larger than ${maxEntryBytes} bytes`);
   }
   let raw: Uint8Array;
   try {
-    raw = await spec.getData(new zip.Uint8ArrayWriter(), {
+    raw = await found.getData(new zip.Uint8ArrayWriter(), {
       passThrough: true,
       useWebWorkers: false,
     });
   } catch (error) {
-    throw new ArchiveProblem(`cannot read ${SPEC_PATH} (${errorText(error)})`, { cause: error });
+    throw new ArchiveProblem(`cannot read ${entryPath} (${errorText(error)})`, { cause: error });
   }
   let data = raw;
   if (method === 8) {
     try {
-      data = inflateRawSync(raw, { maxOutputLength: maxSpecBytes });
+      data = inflateRawSync(raw, { maxOutputLength: maxEntryBytes });
     } catch (error) {
       if (error instanceof RangeError) {
-        throw new ArchiveProblem(`${SPEC_PATH} inflates to more than ${maxSpecBytes} bytes`);
+        throw new ArchiveProblem(`${entryPath} inflates to more than ${maxEntryBytes} bytes`);
       }
-      throw new ArchiveProblem(`${SPEC_PATH} is corrupt (${errorText(error)})`, { cause: error });
+      throw new ArchiveProblem(`${entryPath} is corrupt (${errorText(error)})`, { cause: error });
     }
   }
-  if (data.length !== spec.uncompressedSize) {
+  if (data.length !== found.uncompressedSize) {
     throw new ArchiveProblem(
-      `${SPEC_PATH} is corrupt (${data.length} bytes, the archive says ${spec.uncompressedSize})`,
+      `${entryPath} is corrupt (${data.length} bytes, the archive says ${found.uncompressedSize})`,
     );
   }
-  if (spec.crc32 !== undefined && crc32(data) !== spec.crc32) {
-    throw new ArchiveProblem(`${SPEC_PATH} is corrupt (CRC-32 mismatch)`);
+  if (found.crc32 !== undefined && crc32(data) !== found.crc32) {
+    throw new ArchiveProblem(`${entryPath} is corrupt (CRC-32 mismatch)`);
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(data);
-  } catch {
-    throw new ArchiveProblem(`${SPEC_PATH} is not valid UTF-8`);
-  }
+  return data;
 }
