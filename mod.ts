@@ -23,7 +23,7 @@
  *
  * @module
  */
-export { type Credentials, login, type Session } from "./lib/session.ts";
+export { anonymousSession, type Credentials, login, type Session } from "./lib/session.ts";
 export { type ApiVersion, type ClientOptions } from "./lib/http.ts";
 export {
   type ApiToken,
@@ -41,11 +41,15 @@ export {
   createRepository,
   deleteRepository,
   type DeleteRepositoryOptions,
+  getRepository,
   listRepositories,
   listUserRepositories,
   type NewRepository,
   type RepositoryAccess,
+  type RepositoryChanges,
   type RepositoryRef,
+  type RepositorySettings,
+  updateRepository,
   type UserRepository,
 } from "./lib/repositories.ts";
 export { type CreatedUser, createUser, deleteUser, type NewUser } from "./lib/users.ts";

@@ -36,6 +36,47 @@ export interface RepositoryRef {
 export interface NewRepository extends RepositoryRef {
   /** Free text describing the repository. */
   description: string;
+  /**
+   * Let anyone, even without credentials, read its indices, metadata and files.
+   * @default {false}
+   */
+  public?: boolean;
+}
+
+/**
+ * A repository's settings, from {@linkcode getRepository} and {@linkcode updateRepository}.
+ *
+ * @example
+ * ```ts
+ * import { type RepositorySettings } from "@hatcher/hatcher";
+ * const open = (settings: RepositorySettings) => settings.public;
+ * ```
+ */
+export interface RepositorySettings {
+  /** The organization. */
+  organization: string;
+  /** The repository's name. */
+  name: string;
+  /** Free text describing it. */
+  description: string;
+  /** Whether anyone may read it without credentials. */
+  public: boolean;
+}
+
+/**
+ * What {@linkcode updateRepository} changes; what is left out stays as it is.
+ *
+ * @example Make a repository public
+ * ```ts
+ * import { type RepositoryChanges } from "@hatcher/hatcher";
+ * const changes: RepositoryChanges = { organization: "acme", name: "free", public: true };
+ * ```
+ */
+export interface RepositoryChanges extends RepositoryRef {
+  /** A new description. */
+  description?: string;
+  /** Whether anyone may read it without credentials. */
+  public?: boolean;
 }
 
 /**
@@ -127,8 +168,75 @@ export async function listRepositories(session: Session, organization: string): 
 export async function createRepository(session: Session, repository: NewRepository): Promise<void> {
   const path = apiPath("admin", "organizations", repository.organization, "repositories");
   await sessionSend(session, "POST", path, {
-    json: { name: repository.name, description: repository.description },
+    json: {
+      name: repository.name,
+      description: repository.description,
+      ...(repository.public ? { public: true } : {}),
+    },
   });
+}
+
+function repositorySettings(raw: Record<string, unknown>, ref: RepositoryRef): RepositorySettings {
+  return {
+    organization: typeof raw.organization === "string" ? raw.organization : ref.organization,
+    name: typeof raw.name === "string" ? raw.name : ref.name,
+    description: typeof raw.description === "string" ? raw.description : "",
+    public: raw.public === true,
+  };
+}
+
+/**
+ * Reads a repository's settings (organization administrators). An addition
+ * of the reference server to the EDS API.
+ *
+ * @param session From {@linkcode login}.
+ * @param repository The repository.
+ * @returns Its settings.
+ * @throws {NotFoundError} When there is no such repository (or it is not visible).
+ *
+ * @example
+ * ```ts
+ * import { getRepository, login } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * const { public: isPublic } = await getRepository(session, { organization: "acme", name: "free" });
+ * ```
+ */
+export async function getRepository(
+  session: Session,
+  repository: RepositoryRef,
+): Promise<RepositorySettings> {
+  const path = apiPath("admin", "repositories", repository.organization, repository.name);
+  return repositorySettings(
+    await sessionJson<Record<string, unknown>>(session, "GET", path),
+    repository,
+  );
+}
+
+/**
+ * Changes a repository's description or whether it is public (organization
+ * administrators). An addition of the reference server to the EDS API.
+ *
+ * @param session From {@linkcode login}.
+ * @param changes The repository and what to change.
+ * @returns The settings after the change.
+ *
+ * @example Open a repository to anonymous readers
+ * ```ts
+ * import { login, updateRepository } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * await updateRepository(session, { organization: "acme", name: "free", public: true });
+ * ```
+ */
+export async function updateRepository(
+  session: Session,
+  changes: RepositoryChanges,
+): Promise<RepositorySettings> {
+  const { organization, name, ...settings } = changes;
+  const path = apiPath("admin", "repositories", organization, name);
+  const body = await sessionJson<Record<string, unknown>>(session, "PATCH", path, {
+    json: settings,
+  });
+  return repositorySettings(body, changes);
 }
 
 /**

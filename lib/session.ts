@@ -57,15 +57,16 @@ export interface Session {
   readonly url: string;
   /** The API generation in use. */
   readonly apiVersion: ApiVersion;
-  /** Which credentials the session was opened with. */
-  readonly authMethod: "password" | "token";
+  /** Which credentials the session was opened with; `anonymous` for none. */
+  readonly authMethod: "password" | "token" | "anonymous";
   /** The user name, for password sessions. */
   readonly username: string | undefined;
 }
 
 interface SessionState {
   client: HttpClient;
-  authorization: string;
+  /** undefined for an anonymous session, which sends no credentials at all. */
+  authorization: string | undefined;
   sessionToken: string;
   obtainedAt: number;
   renewal: Promise<void> | undefined;
@@ -122,6 +123,43 @@ export async function login(
   return session;
 }
 
+/**
+ * A session without credentials, for what a server lets anyone read (the
+ * indices, metadata and files of public repositories). Nothing is sent until
+ * the first request; anything else answers {@linkcode AuthenticationError}.
+ *
+ * @param url The server's root URL.
+ * @param options Connection options, as for {@linkcode login}.
+ * @returns A session that sends no `Authorization` header.
+ * @throws {TypeError} When the URL is invalid.
+ *
+ * @example List a public repository's eggs
+ * ```ts
+ * import { anonymousSession, listEggs } from "@hatcher/hatcher";
+ * const session = anonymousSession("https://eds.example.com");
+ * const eggs = await listEggs(session, {
+ *   organization: "acme", repository: "free", platform: "rh8-x86_64", pythonTag: "cp311",
+ * });
+ * ```
+ */
+export function anonymousSession(url: string, options: ClientOptions = {}): Session {
+  const client = createHttpClient(url, options);
+  const session: Session = Object.freeze({
+    url: client.serverUrl,
+    apiVersion: client.apiVersion,
+    authMethod: "anonymous",
+    username: undefined,
+  });
+  states.set(session, {
+    client,
+    authorization: undefined,
+    sessionToken: "",
+    obtainedAt: Number.POSITIVE_INFINITY,
+    renewal: undefined,
+  });
+  return session;
+}
+
 function authorizationFor(credentials: Credentials): string {
   const { username, password, token } = credentials;
   if (password !== undefined && !username) {
@@ -157,6 +195,9 @@ export async function sessionRequest(
 ): Promise<Response> {
   const state = states.get(session);
   if (!state) throw new TypeError("Not a session returned by login()");
+  if (state.authorization === undefined) {
+    return await sendRequest(state.client, method, path, options);
+  }
   if (Date.now() - state.obtainedAt > RENEW_AFTER_MS) await renew(state);
   try {
     return await sendRequest(state.client, method, path, {
@@ -178,7 +219,7 @@ export async function sessionRequest(
 }
 
 function renew(state: SessionState): Promise<void> {
-  state.renewal ??= exchange(state.client, state.authorization).then((token) => {
+  state.renewal ??= exchange(state.client, state.authorization!).then((token) => {
     state.sessionToken = token;
     state.obtainedAt = Date.now();
   }).finally(() => state.renewal = undefined);

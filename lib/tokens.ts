@@ -15,14 +15,15 @@ import { type Session, sessionJson, sessionSend } from "./session.ts";
  * import { type ApiToken, listTokens, type Session } from "@hatcher/hatcher";
  * declare const session: Session;
  * const cutoff = Date.now() - 90 * 86_400_000;
+ * // EDS times are UTC without a zone suffix: add one before parsing.
  * const stale: ApiToken[] = (await listTokens(session))
- *   .filter((t) => Date.parse(t.lastUsed ?? t.created) < cutoff);
+ *   .filter((t) => Date.parse(`${t.lastUsed ?? t.created}Z`) < cutoff);
  * ```
  */
 export interface ApiToken {
   /** The token's name, unique per user. */
   name: string;
-  /** When it was created (ISO 8601, as the server sent it). */
+  /** When it was created, as the server sent it: ISO 8601 in UTC without a zone (`2014-10-20T17:30:07.956240`). */
   created: string;
   /** When it was last used, or `null` when never. */
   lastUsed: string | null;

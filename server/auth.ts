@@ -45,6 +45,19 @@ export function parseBasicCredentials(
   return { email: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/**
+ * The caller, or null for a request that carries no credentials at all (what
+ * public repositories allow for reads). Credentials that are there but wrong
+ * still fail with 401.
+ */
+export async function authenticateIfPresent(
+  request: Request,
+  context: AuthContext,
+): Promise<Caller | null> {
+  if (request.headers.get("authorization") === null) return null;
+  return await authenticate(request, context);
+}
+
 /** Resolves the caller or throws a 401 HttpError. Direct API token use updates last_used_at. */
 export async function authenticate(request: Request, context: AuthContext): Promise<Caller> {
   const header = request.headers.get("authorization");

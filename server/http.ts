@@ -37,6 +37,15 @@ export function errorResponse(
   return jsonResponse({ error: message }, status, headers);
 }
 
+/**
+ * A stored ISO time (`2014-10-20T17:30:07.956Z`) as the EDS writes times:
+ * UTC without a zone suffix, microseconds (`2014-10-20T17:30:07.956000`).
+ */
+export function edsTimestamp(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
+  return match ? `${match[1]}.${(match[2] ?? "").padEnd(6, "0")}` : iso;
+}
+
 export function noContent(): Response {
   return new Response(null, { status: 204 });
 }

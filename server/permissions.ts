@@ -7,6 +7,7 @@
  *   an object that does not exist, so existence never leaks;
  * - what a caller can see but not change gets a 403 naming the missing right.
  */
+import { authenticationFailed } from "./auth.ts";
 import type { Database } from "./db.ts";
 import { HttpError } from "./http.ts";
 import {
@@ -161,20 +162,28 @@ export function requireOrganizationAdmin(db: Database, user: User, name: string)
 /**
  * For repository content operations: 404 unless the repository exists and the
  * caller has some access to it, 403 if that access is below `needed`.
+ * A public repository gives everyone `read`, also callers without
+ * credentials (`user` null); for them anything else, and every private
+ * repository, answers 401 exactly as an unauthenticated request always did.
  * Eggs use requireEggAccess, which picks the level from EGG_ACCESS.
  */
 export function requireRepositoryAccess(
   db: Database,
-  user: User,
+  user: User | null,
   orgName: string,
   repoName: string,
   needed: Access,
 ): { repository: Repository; access: Access } {
   const org = findOrganization(db, orgName);
-  const repository = org && canSeeOrganization(db, user, org)
-    ? findRepository(db, org.id, repoName)
+  const found = org ? findRepository(db, org.id, repoName) : undefined;
+  if (user === null) {
+    if (!found?.public || !hasAccess(PUBLIC_ACCESS, needed)) throw authenticationFailed();
+    return { repository: found, access: PUBLIC_ACCESS };
+  }
+  const repository = found && (found.public || canSeeOrganization(db, user, org!))
+    ? found
     : undefined;
-  const access = repository ? repositoryAccess(db, user, repository) : null;
+  const access = repository ? effectiveAccess(db, user, repository) : null;
   if (!repository || access === null) throw noRepository(orgName, repoName);
   if (!hasAccess(access, needed)) {
     throw new HttpError(
@@ -183,6 +192,15 @@ export function requireRepositoryAccess(
     );
   }
   return { repository, access };
+}
+
+/** What a public repository grants everyone: its indices, metadata and files. */
+export const PUBLIC_ACCESS: Access = "read";
+
+/** The caller's team access, raised to PUBLIC_ACCESS on a public repository. */
+function effectiveAccess(db: Database, user: User, repository: Repository): Access | null {
+  const access = repositoryAccess(db, user, repository);
+  return repository.public ? strongest([PUBLIC_ACCESS, ...(access ? [access] : [])]) : access;
 }
 
 export type EggAction = "list" | "metadata" | "download" | "upload" | "delete" | "re-index";
@@ -204,7 +222,7 @@ export const EGG_ACCESS: Readonly<Record<EggAction, Access>> = {
 /** requireRepositoryAccess with the level an egg operation needs. */
 export function requireEggAccess(
   db: Database,
-  user: User,
+  user: User | null,
   orgName: string,
   repoName: string,
   action: EggAction,

@@ -11,6 +11,8 @@ export interface Repository {
   orgName: string;
   name: string;
   description: string;
+  /** Anyone, even without credentials, may read its indices, metadata and files. */
+  public: boolean;
   createdAt: string;
 }
 
@@ -20,6 +22,7 @@ type RepositoryRow = {
   org_name: string;
   name: string;
   description: string;
+  public: number;
   created_at: string;
 };
 
@@ -40,6 +43,7 @@ function toRepository(row: RepositoryRow): Repository {
     orgName: row.org_name,
     name: row.name,
     description: row.description,
+    public: row.public === 1,
     createdAt: row.created_at,
   };
 }
@@ -78,14 +82,32 @@ export function createRepository(
   orgName: string,
   name: string,
   description: string,
+  options: { public?: boolean } = {},
 ): Repository {
   return inTransaction(db, () => {
     if (findRepository(db, orgId, name)) throw new RepositoryExistsError(orgName, name);
     db.prepare(
-      "INSERT INTO repositories (org_id, name, description, created_at) VALUES (?, ?, ?, ?)",
-    ).run(orgId, name, description, new Date().toISOString());
+      "INSERT INTO repositories (org_id, name, description, public, created_at) " +
+        "VALUES (?, ?, ?, ?, ?)",
+    ).run(orgId, name, description, options.public ? 1 : 0, new Date().toISOString());
     return findRepository(db, orgId, name)!;
   });
+}
+
+/** Changes what `changes` names: the description, and whether anyone may read the repository. */
+export function updateRepository(
+  db: Database,
+  repositoryId: number,
+  changes: { description?: string; public?: boolean },
+): void {
+  if (changes.description !== undefined) {
+    db.prepare("UPDATE repositories SET description = ? WHERE id = ?")
+      .run(changes.description, repositoryId);
+  }
+  if (changes.public !== undefined) {
+    db.prepare("UPDATE repositories SET public = ? WHERE id = ?")
+      .run(changes.public ? 1 : 0, repositoryId);
+  }
 }
 
 /**

@@ -75,7 +75,7 @@ Deno.test("site administrator: setup flow, validation, errors, user deletion, re
       });
       assert.deepEqual(
         await post(server, "/admin/organizations/acme/repositories", { name: "dev" }),
-        { name: "dev", description: "" },
+        { name: "dev", description: "", public: false },
       );
       // The same repository name in another organization is a different repository.
       await post(server, "/admin/organizations/Beta.org_2/repositories", { name: "dev" });
@@ -264,7 +264,7 @@ Deno.test("site administrator: setup flow, validation, errors, user deletion, re
         headers: { authorization: basic(bob) },
       });
       assert.equal(direct.status, 200);
-      assert.equal((await direct.json()).platforms.length, 12);
+      assert.equal((await direct.json()).platforms.length, 14);
       for (const path of ["/metadata/platforms", "/metadata/python-tags", "/admin/organizations"]) {
         expectError(await call(server, "GET", path, { as: null }), 401, "Authentication failed");
       }

@@ -9,7 +9,13 @@
  *
  * @module
  */
-import { type ApiVersion, type Credentials, login, type Session } from "../../mod.ts";
+import {
+  anonymousSession,
+  type ApiVersion,
+  type Credentials,
+  login,
+  type Session,
+} from "../../mod.ts";
 import { normalizeServerUrl } from "../http.ts";
 import { type Config, configPath, DEFAULT_PROFILE, type Profile, readConfig } from "./config.ts";
 import { UsageError } from "./errors.ts";
@@ -46,7 +52,8 @@ export type AuthChoice =
 export interface ConnectionSettings {
   url: string;
   insecure: boolean;
-  auth: AuthChoice;
+  /** undefined when no credentials are given anywhere. */
+  auth: AuthChoice | undefined;
   /** The profile that supplied something, if any. */
   profileName: string;
   profile: Profile | undefined;
@@ -64,16 +71,22 @@ export interface CommandContext {
   settings(): Promise<ConnectionSettings>;
   /** Logs in on first use (prompting for a password if needed); then memoised. */
   session(): Promise<Session>;
+  /**
+   * As session(), for commands that only read repository content: with no
+   * credentials anywhere, an anonymous session (public repositories need none).
+   */
+  readSession(): Promise<Session>;
 }
 
 /**
  * Chooses how to authenticate. A username selects password authentication
- * even when a token is also given (from anywhere).
+ * even when a token is also given (from anywhere); undefined when there are
+ * no credentials at all.
  */
 export function chooseAuth(
   globals: GlobalOptions,
   profile?: { name: string; token?: string },
-): AuthChoice {
+): AuthChoice | undefined {
   if (globals.password !== undefined && !globals.username) {
     throw new UsageError("Password provided with no username: pass --username (-U) as well");
   }
@@ -88,7 +101,12 @@ export function chooseAuth(
   if (profile?.token) {
     return { kind: "token", token: profile.token, source: `profile "${profile.name}"` };
   }
-  throw new UsageError(
+  return undefined;
+}
+
+/** The usage error of a command that needs credentials and has none. */
+export function notLoggedIn(): UsageError {
+  return new UsageError(
     "Not logged in: pass --token (or HATCHER_TOKEN), or --username (or HATCHER_USERNAME), " +
       "or run `hatcher login`",
   );
@@ -105,7 +123,8 @@ export function createContext(io: IO, globals: GlobalOptions): CommandContext {
     configFile: configPath(),
     config: () => config ??= readConfig(context.configFile),
     settings: () => settings ??= resolveSettings(context),
-    session: () => session ??= openSession(context),
+    session: () => session ??= openSession(context, false),
+    readSession: () => session ??= openSession(context, true),
   };
   return context;
 }
@@ -152,8 +171,12 @@ function sameServer(a: string, b: string | undefined): boolean {
   }
 }
 
-async function openSession(context: CommandContext): Promise<Session> {
+async function openSession(context: CommandContext, anonymous: boolean): Promise<Session> {
   const { url, insecure, auth } = await context.settings();
+  if (auth === undefined) {
+    if (!anonymous) throw notLoggedIn();
+    return anonymousSession(url, { insecure, apiVersion: context.globals.apiVersion });
+  }
   const credentials: Credentials = auth.kind === "password"
     ? { username: auth.username, password: auth.password ?? await readPassword(context.io) }
     : { token: auth.token };

@@ -333,13 +333,13 @@ function buildMetadata(assignments: Assignments): EggMetadata {
   const pythonTag = isBefore(version, 1, 2)
     ? pythonTagFromPython(python)
     : stringOrNone("python_tag");
+  if (pythonTag !== null) checkPythonTag(pythonTag, python);
   const [abiTag, platformTag] = isBefore(version, 1, 3)
     ? [guessAbiTag(platform, pythonTag), platform?.pep425Tag ?? null]
     : [stringOrNone("abi_tag"), stringOrNone("platform_tag")];
   const platformAbi = isBefore(version, 1, 4)
     ? guessPlatformAbi(platform, pythonTag)
     : stringOrNone("platform_abi");
-  if (pythonTag !== null) checkPythonTag(pythonTag, python);
 
   return {
     name: eggBasename.toLowerCase(),
@@ -439,9 +439,9 @@ export function parseSpecDepend(text: string): EggMetadata {
  *
  * @example Print the EDS platform of an egg
  * ```ts
- * import { edsPlatform, readEggMetadata } from "@hatcher/hatcher";
+ * import { readEggMetadata } from "@hatcher/hatcher";
  * const metadata = await readEggMetadata("dist/numpy-1.26.4-1.egg");
- * console.log(metadata.pythonTag, edsPlatform(metadata)); // cp311 rh7-x86_64
+ * console.log(metadata.pythonTag, metadata.platform); // cp311 rh7-x86_64
  * ```
  */
 export async function readEggMetadata(

@@ -16,7 +16,15 @@
 import { defaultCpythonAbi, platformOs } from "./platforms.ts";
 import { SpecProblem } from "./spec_depend.ts";
 
-/** The legacy platform keys of `spec/depend`, as written there. */
+/**
+ * The legacy platform keys of `spec/depend`, as written there.
+ *
+ * @example
+ * ```ts
+ * import type { LegacyPlatformKeys } from "@hatcher/hatcher";
+ * const rh7: LegacyPlatformKeys = { arch: "amd64", platform: "linux2", osdist: "RedHat_7" };
+ * ```
+ */
 export interface LegacyPlatformKeys {
   /** CPU architecture, e.g. `amd64`, `x86`, `arm64`, or `null`. */
   arch: string | null;

@@ -10,7 +10,15 @@
  * @module
  */
 
-/** Every platform an EDS repository can hold, canonical spelling. */
+/**
+ * Every platform an EDS repository can hold, canonical spelling.
+ *
+ * @example
+ * ```ts
+ * import { PLATFORMS } from "@hatcher/hatcher";
+ * const linux = PLATFORMS.filter((platform) => platform.startsWith("rh"));
+ * ```
+ */
 export const PLATFORMS: readonly string[] = [
   "osx-x86",
   "osx-x86_64",

@@ -17,10 +17,30 @@ import {
   createRepository,
   findRepository,
   listRepositories,
+  type Repository,
   repositoryContentCount,
   RepositoryExistsError,
+  updateRepository,
 } from "../repositories.ts";
+import type { User } from "../users.ts";
 import { requireDescription, requireObjectName } from "../validation.ts";
+
+function repositoryDocument(repository: Repository) {
+  return {
+    name: repository.name,
+    organization: repository.orgName,
+    description: repository.description,
+    public: repository.public,
+  };
+}
+
+/** A boolean member of a JSON body, or undefined when absent. */
+function optionalBoolean(body: Record<string, unknown>, key: string): boolean | undefined {
+  const value = body[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== "boolean") throw new HttpError(400, `'${key}' must be true or false`);
+  return value;
+}
 
 export function registerOrganizationRoutes(
   router: Router,
@@ -61,26 +81,59 @@ export function registerOrganizationRoutes(
     const body = await readJson(request);
     const name = requireObjectName("Repository", body.name);
     const description = requireDescription(body.description);
+    const isPublic = optionalBoolean(body, "public") ?? false;
     try {
-      createRepository(db, org.id, org.name, name, description);
+      createRepository(db, org.id, org.name, name, description, { public: isPublic });
     } catch (error) {
       if (error instanceof RepositoryExistsError) throw new HttpError(409, error.message);
       throw error;
     }
-    return jsonResponse({ name, description }, 201);
+    return jsonResponse({ name, description, public: isPublic }, 201);
   });
+
+  // Not in the EDS API: a repository's settings, read and changed by its administrators.
+  router.add("GET", "/admin/repositories/:org/:repo", async ({ request, params }) => {
+    const { user } = await authenticate(request, context);
+    const repository = requireAdministeredRepository(user, params.org!, params.repo!);
+    return jsonResponse(repositoryDocument(repository));
+  });
+
+  router.add("PATCH", "/admin/repositories/:org/:repo", async ({ request, params }) => {
+    const { user } = await authenticate(request, context);
+    const repository = requireAdministeredRepository(user, params.org!, params.repo!);
+    const body = await readJson(request);
+    const unknown = Object.keys(body).filter((key) => key !== "public" && key !== "description");
+    if (unknown.length > 0) {
+      throw new HttpError(
+        400,
+        `Unknown repository setting '${unknown[0]}': use public, description`,
+      );
+    }
+    updateRepository(db, repository.id, {
+      public: optionalBoolean(body, "public"),
+      description: body.description === undefined
+        ? undefined
+        : requireDescription(body.description),
+    });
+    return jsonResponse(repositoryDocument(findRepository(db, repository.orgId, repository.name)!));
+  });
+
+  function requireAdministeredRepository(user: User, orgName: string, repoName: string) {
+    const org = requireOrganizationAdmin(db, user, orgName);
+    const repository = findRepository(db, org.id, repoName);
+    if (!repository) throw noRepository(org.name, repoName);
+    return repository;
+  }
 
   router.add("DELETE", "/admin/repositories/:org/:repo", async ({ request, url, params }) => {
     const { user } = await authenticate(request, context);
-    const org = requireOrganizationAdmin(db, user, params.org!);
+    const repository = requireAdministeredRepository(user, params.org!, params.repo!);
     const force = queryFlag(url, "force");
-    const repository = findRepository(db, org.id, params.repo!);
-    if (!repository) throw noRepository(org.name, params.repo!);
     const items = repositoryContentCount(db, repository.id);
     if (items > 0 && !force) {
       throw new HttpError(
         409,
-        `Repository '${org.name}/${repository.name}' is not empty (${items} items); ` +
+        `Repository '${repository.orgName}/${repository.name}' is not empty (${items} items); ` +
           "use force to delete it anyway",
       );
     }

@@ -4,7 +4,14 @@
  * anyone else's look exactly like tokens that do not exist.
  */
 import { type AuthContext, authenticate } from "../auth.ts";
-import { HttpError, jsonResponse, noContent, readJson, type Router } from "../http.ts";
+import {
+  edsTimestamp,
+  HttpError,
+  jsonResponse,
+  noContent,
+  readJson,
+  type Router,
+} from "../http.ts";
 import { ApiTokenExistsError } from "../tokens.ts";
 
 const TOKEN_NAME = /^[A-Za-z0-9._-]{1,100}$/;
@@ -28,8 +35,8 @@ export function registerAuthTokenRoutes(router: Router, context: AuthContext): v
     const caller = await authenticate(request, context);
     const list = tokens.listApiTokens(caller.user.id).map((token) => ({
       name: token.name,
-      created: token.created,
-      last_used: token.lastUsed,
+      created: edsTimestamp(token.created),
+      last_used: token.lastUsed === null ? null : edsTimestamp(token.lastUsed),
     }));
     return jsonResponse({ tokens: list });
   });

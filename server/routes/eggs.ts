@@ -5,7 +5,7 @@
  * the tag `none` addresses eggs that do not depend on Python. Access levels
  * come from permissions.ts (EGG_ACCESS); see docs/permissions.md.
  */
-import { type AuthContext, authenticate } from "../auth.ts";
+import { type AuthContext, authenticate, authenticateIfPresent } from "../auth.ts";
 import { canonicalPlatform, indexPlatformAbi } from "../../lib/formats/platforms.ts";
 import { compatibleEggTags, isRuntimePythonTag } from "../catalogue.ts";
 import { fileDownload } from "../downloads.ts";
@@ -128,8 +128,17 @@ export function registerEggRoutes(router: Router, context: EggRouteContext): voi
     params: Record<string, string>,
     action: "metadata" | "download" | "delete",
   ) {
-    const { user } = await authenticate(request, context);
-    const repository = requireEggAccess(db, user, params.org!, params.repo!, action);
+    // Reads of a public repository need no credentials; deletes always do.
+    const caller = action === "delete"
+      ? await authenticate(request, context)
+      : await authenticateIfPresent(request, context);
+    const repository = requireEggAccess(
+      db,
+      caller?.user ?? null,
+      params.org!,
+      params.repo!,
+      action,
+    );
     const platform = requirePlatform(params.platform!);
     const key: EggKey = {
       name: params.name!,
@@ -158,8 +167,14 @@ export function registerEggRoutes(router: Router, context: EggRouteContext): voi
   }
 
   router.add("GET", "/indices/:org/:repo/:platform/:tag/eggs", async ({ request, params }) => {
-    const { user } = await authenticate(request, context);
-    const repository = requireEggAccess(db, user, params.org!, params.repo!, "list");
+    const caller = await authenticateIfPresent(request, context);
+    const repository = requireEggAccess(
+      db,
+      caller?.user ?? null,
+      params.org!,
+      params.repo!,
+      "list",
+    );
     const platform = requirePlatform(params.platform!);
     const tag = params.tag!;
     if (!isRuntimePythonTag(tag)) {

@@ -107,12 +107,12 @@ export async function logoutCommand(context: CommandContext): Promise<CommandRes
 
 /** `whoami`: the server, the user, and how this invocation authenticates. */
 export async function whoamiCommand(context: CommandContext): Promise<CommandResult> {
-  const settings = await context.settings();
   const session = await context.session();
+  const settings = await context.settings();
   const user = await getCurrentUser(session);
-  const how = settings.auth.kind === "password"
-    ? `password (user from ${settings.auth.source})`
-    : `API token from ${settings.auth.source}`;
+  const how = settings.auth!.kind === "password"
+    ? `password (user from ${settings.auth!.source})`
+    : `API token from ${settings.auth!.source}`;
   const data = {
     url: session.url,
     user: user.email,

@@ -32,7 +32,7 @@ export async function listEggsCommand(
   context: CommandContext,
   options: Omit<EggRef, "name" | "version">,
 ): Promise<CommandResult> {
-  const eggs = await listEggs(await context.session(), options);
+  const eggs = await listEggs(await context.readSession(), options);
   const rows = eggs.map((egg) => [egg.filename, egg.pythonTag ?? "none"]);
   return {
     data: eggs,
@@ -45,7 +45,7 @@ export async function eggMetadataCommand(
   context: CommandContext,
   options: EggRef,
 ): Promise<CommandResult> {
-  const { raw, ...info } = await getEggMetadata(await context.session(), options);
+  const { raw, ...info } = await getEggMetadata(await context.readSession(), options);
   // The text is the server's own document; --json prints the library's camelCase shape.
   return { data: info, text: sortedJson(raw) };
 }
@@ -55,7 +55,7 @@ export async function downloadEggCommand(
   context: CommandContext,
   options: EggRef & { destination: string },
 ): Promise<CommandResult> {
-  const session = await context.session();
+  const session = await context.readSession();
   writeContextHeader(context.io, [
     ["Egg download", `${options.name}-${options.version}`],
     ["Server", session.url],
