@@ -8,7 +8,8 @@ import { registerOrganizationRoutes } from "./routes/admin_organizations.ts";
 import { registerTeamRoutes } from "./routes/admin_teams.ts";
 import { registerUserRoutes } from "./routes/admin_users.ts";
 import { registerAuthTokenRoutes } from "./routes/auth_tokens.ts";
-import { registerEggRoutes } from "./routes/eggs.ts";
+import { ARTEFACT_KINDS } from "./kinds/registry.ts";
+import { registerArtefactRoutes } from "./routes/artefacts.ts";
 import { registerMetadataRoutes } from "./routes/metadata.ts";
 import type { ObjectStore } from "./objects.ts";
 import { loadTokenSecret, TokenStore } from "./tokens.ts";
@@ -23,9 +24,9 @@ export interface Logger {
 export interface AppOptions {
   db: Database;
   log: Logger;
-  /** Egg files; main.ts prepares it (empties tmp) before the app starts. */
+  /** Artefact files; main.ts prepares it (empties tmp) before the app starts. */
   objects: ObjectStore;
-  /** Largest accepted egg file, in bytes. */
+  /** Largest accepted artefact file, in bytes. */
   maxUploadBytes: number;
 }
 
@@ -40,7 +41,7 @@ export function createApp({ db, log, objects, maxUploadBytes }: AppOptions): App
   registerTeamRoutes(router, context);
   registerUserRoutes(router, context);
   registerMetadataRoutes(router, context);
-  registerEggRoutes(router, context);
+  for (const kind of ARTEFACT_KINDS) registerArtefactRoutes(router, context, kind);
 
   return async (request) => {
     const started = performance.now();

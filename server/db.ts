@@ -154,6 +154,49 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (public IN (0, 1));
     `,
   },
+  {
+    version: 5,
+    description: "one table for every kind of artefact (eggs, runtimes, bundles, apps)",
+    // Columns every kind has; what only one kind has (an egg's ABI tags and
+    // requirements, a runtime's runtime.json, a bundle's document) is in the
+    // JSON `metadata`. The identity is kind, platform, name, full version and
+    // tag, with NULL tags as 'none' (UNIQUE alone would let NULLs repeat).
+    sql: `
+      CREATE TABLE artefacts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('egg', 'runtime', 'bundle', 'app')),
+        platform TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        build INTEGER,
+        full_version TEXT NOT NULL,
+        python_tag TEXT,
+        filename TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        md5 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        metadata TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        mtime REAL NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      INSERT INTO artefacts (id, repository_id, kind, platform, name, version, build,
+        full_version, python_tag, filename, sha256, md5, size, metadata, enabled, mtime,
+        created_at)
+      SELECT id, repository_id, 'egg', platform, name, version, build, full_version, python_tag,
+        filename, sha256, md5, size,
+        json_object('egg_basename', egg_basename, 'python', python, 'abi_tag', abi_tag,
+          'platform_tag', platform_tag, 'platform_abi', platform_abi,
+          'packages', json(packages)),
+        enabled, mtime, created_at
+      FROM eggs;
+      DROP TABLE eggs;
+      CREATE UNIQUE INDEX artefacts_identity ON artefacts(repository_id, kind, platform, name,
+        full_version, COALESCE(python_tag, 'none'));
+      CREATE INDEX artefacts_sha256 ON artefacts(sha256);
+    `,
+  },
 ];
 
 export const DATABASE_FILE_NAME = "eds.sqlite";

@@ -10,8 +10,8 @@
 import { parseArgs } from "node:util";
 import { createApp, type Logger } from "./app.ts";
 import { type Database, inTransaction, openDatabase } from "./db.ts";
-import { DEFAULT_MAX_UPLOAD_BYTES } from "./egg_upload.ts";
-import { removeOrphanObjects } from "./eggs.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "./artefact_upload.ts";
+import { removeOrphanObjects } from "./artefacts.ts";
 import { ObjectStore } from "./objects.ts";
 import { addOrganizationMember, findOrganization } from "./organizations.ts";
 import { hashPassword } from "./passwords.ts";

@@ -5,7 +5,7 @@
  *   DATA/tmp/<random>/<uploaded file name>       uploads being received; emptied at startup
  *
  * Files only: which rows reference an object is the database's business
- * (eggs.ts decides when an object may go). Both trees live under DATA so a
+ * (artefacts.ts decides when an object may go). Both trees live under DATA so a
  * finished upload moves into place with one rename on the same file system.
  */
 import { randomBytes } from "node:crypto";

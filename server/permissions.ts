@@ -165,7 +165,7 @@ export function requireOrganizationAdmin(db: Database, user: User, name: string)
  * A public repository gives everyone `read`, also callers without
  * credentials (`user` null); for them anything else, and every private
  * repository, answers 401 exactly as an unauthenticated request always did.
- * Eggs use requireEggAccess, which picks the level from EGG_ACCESS.
+ * Artefacts use requireArtefactAccess, which picks the level from ARTEFACT_ACCESS.
  */
 export function requireRepositoryAccess(
   db: Database,
@@ -203,14 +203,15 @@ function effectiveAccess(db: Database, user: User, repository: Repository): Acce
   return repository.public ? strongest([PUBLIC_ACCESS, ...(access ? [access] : [])]) : access;
 }
 
-export type EggAction = "list" | "metadata" | "download" | "upload" | "delete" | "re-index";
+export type ArtefactAction = "list" | "metadata" | "download" | "upload" | "delete" | "re-index";
 
 /**
- * The access each egg operation needs (docs/permissions.md, "Eggs"). Deleting
- * an egg needs `upload`, not `admin`: whoever may replace an egg with
- * overwrite may as well remove it, and hatcher's `eggs delete` is an uploader's tool.
+ * The access each artefact operation needs, for every kind (docs/permissions.md,
+ * "Artefacts"). Deleting one needs `upload`, not `admin`: whoever may replace
+ * it with overwrite may as well remove it, and hatcher's `eggs delete` is an
+ * uploader's tool.
  */
-export const EGG_ACCESS: Readonly<Record<EggAction, Access>> = {
+export const ARTEFACT_ACCESS: Readonly<Record<ArtefactAction, Access>> = {
   list: "read-index",
   metadata: "read-index",
   download: "read",
@@ -219,13 +220,13 @@ export const EGG_ACCESS: Readonly<Record<EggAction, Access>> = {
   "re-index": "upload",
 };
 
-/** requireRepositoryAccess with the level an egg operation needs. */
-export function requireEggAccess(
+/** requireRepositoryAccess with the level an artefact operation needs. */
+export function requireArtefactAccess(
   db: Database,
   user: User | null,
   orgName: string,
   repoName: string,
-  action: EggAction,
+  action: ArtefactAction,
 ): Repository {
-  return requireRepositoryAccess(db, user, orgName, repoName, EGG_ACCESS[action]).repository;
+  return requireRepositoryAccess(db, user, orgName, repoName, ARTEFACT_ACCESS[action]).repository;
 }

@@ -111,19 +111,10 @@ export function updateRepository(
 }
 
 /**
- * How many items (eggs; later runtimes, apps, bundles) the repository holds;
- * a non-zero count makes deletion require `force`.
- */
-export function repositoryContentCount(db: Database, repositoryId: number): number {
-  const row = db.prepare("SELECT COUNT(*) AS n FROM eggs WHERE repository_id = ?")
-    .get(repositoryId) as { n: number };
-  return row.n;
-}
-
-/**
- * Deletes the repository row; team links and egg rows cascade. Files stored
- * outside the database are not touched here: use deleteRepositoryWithEggs
- * (eggs.ts), which also removes the egg files nothing else references.
+ * Deletes the repository row; team links and artefact rows cascade. Files
+ * stored outside the database are not touched here: use
+ * deleteRepositoryWithArtefacts (artefacts.ts), which also removes the files
+ * nothing else references.
  */
 export function deleteRepository(db: Database, repositoryId: number): void {
   db.prepare("DELETE FROM repositories WHERE id = ?").run(repositoryId);

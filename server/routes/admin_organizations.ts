@@ -3,7 +3,7 @@
  * notes §4.3). Rights come from permissions.ts; see docs/permissions.md.
  */
 import { type AuthContext, authenticate } from "../auth.ts";
-import { deleteRepositoryWithEggs } from "../eggs.ts";
+import { deleteRepositoryWithArtefacts, repositoryContentCount } from "../artefacts.ts";
 import { HttpError, jsonResponse, noContent, queryFlag, readJson, type Router } from "../http.ts";
 import type { ObjectStore } from "../objects.ts";
 import { createOrganization, OrganizationExistsError } from "../organizations.ts";
@@ -18,7 +18,6 @@ import {
   findRepository,
   listRepositories,
   type Repository,
-  repositoryContentCount,
   RepositoryExistsError,
   updateRepository,
 } from "../repositories.ts";
@@ -137,7 +136,7 @@ export function registerOrganizationRoutes(
           "use force to delete it anyway",
       );
     }
-    deleteRepositoryWithEggs(db, objects, repository.id);
+    deleteRepositoryWithArtefacts(db, objects, repository.id);
     return noContent();
   });
 }

@@ -1,50 +1,60 @@
 /**
- * Receives one egg upload (protocol notes §4.4): a multipart body with a
- * `data` part (JSON `{"sha256": hex}`) and a `file` part, in either order.
- * The file streams to DATA/tmp/<random>/<filename> while its SHA-256, MD5
- * and size are computed, then it is checked as an egg. Either a complete,
- * valid egg comes back, or an HttpError is thrown and the temporary
- * directory is already gone.
+ * Receives one artefact upload (protocol notes §4.4): a multipart body with a
+ * `data` part (JSON, at least `{"sha256": hex}`) and a `file` part, in
+ * either order. The file streams to DATA/tmp/<random>/<filename> while its
+ * SHA-256, MD5 and size are computed, then its kind reads and checks it.
+ * Either a complete, valid artefact comes back, or an HttpError is thrown and
+ * the temporary directory is already gone.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import {
-  type EggMetadata,
-  InvalidEggError,
-  parseEggFilename,
-  readEggMetadata,
-} from "../lib/formats/egg.ts";
+import { HatcherError } from "../lib/errors.ts";
 import { DEFAULT_JSON_LIMIT_BYTES, HttpError } from "./http.ts";
 import { multipartBoundary, MultipartError, MultipartReader, type Part } from "./multipart.ts";
 import type { ObjectStore } from "./objects.ts";
 
-/** 8 GiB: bigger than any egg seen in practice, small enough to stop a runaway client. */
+/** 8 GiB: bigger than any artefact seen in practice, small enough to stop a runaway client. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
 /** Room for the multipart framing and the JSON part on top of the file itself. */
 const FRAMING_ALLOWANCE_BYTES = DEFAULT_JSON_LIMIT_BYTES + 64 * 1024;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
-export interface ReceivedEgg {
+export interface ReceivedArtefact<M> {
   /** The private temporary directory; the caller removes it when done. */
   dir: string;
   /** The file inside `dir`, named as uploaded. */
   path: string;
   filename: string;
-  metadata: EggMetadata;
+  /** What the kind read from the file. */
+  metadata: M;
+  /** The `data` part. */
+  data: Record<string, unknown>;
   sha256: string;
   md5: string;
   size: number;
 }
 
-export interface ReceiveOptions {
+export interface ReceiveOptions<M> {
   objects: ObjectStore;
-  /** The platform in the URL; the egg must be built for it or be platform-independent. */
-  platform: string;
   maxFileBytes: number;
+  /** "egg", "runtime"...: for messages. */
+  label: string;
+  /** Refuses a bad file name (by throwing) before it becomes a path on disk. */
+  checkFilename(filename: string): void;
+  /** Reads and checks the received file; a HatcherError it throws becomes a 400. */
+  read(path: string): Promise<M>;
 }
 
-function tooLarge(maxFileBytes: number): HttpError {
-  return new HttpError(413, `The egg is larger than the upload limit of ${maxFileBytes} bytes`);
+/** "An egg", "A runtime". */
+export function withArticle(label: string): string {
+  return `${/^[aeiou]/.test(label) ? "An" : "A"} ${label}`;
+}
+
+function tooLarge(label: string, maxFileBytes: number): HttpError {
+  return new HttpError(
+    413,
+    `The ${label} is larger than the upload limit of ${maxFileBytes} bytes`,
+  );
 }
 
 /** Writes all of `bytes`; Deno's write may take fewer bytes than given. */
@@ -53,16 +63,19 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
-export async function receiveEgg(request: Request, options: ReceiveOptions): Promise<ReceivedEgg> {
-  const { objects, maxFileBytes } = options;
+export async function receiveArtefact<M>(
+  request: Request,
+  options: ReceiveOptions<M>,
+): Promise<ReceivedArtefact<M>> {
+  const { objects, maxFileBytes, label } = options;
   const boundary = multipartBoundary(request.headers.get("content-type"));
   if (!boundary || !request.body) {
-    throw new HttpError(400, "An egg upload must be a multipart/form-data body");
+    throw new HttpError(400, `${withArticle(label)} upload must be a multipart/form-data body`);
   }
   // Refuse an announced oversize body before reading any of it.
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxFileBytes + FRAMING_ALLOWANCE_BYTES) {
-    throw tooLarge(maxFileBytes);
+    throw tooLarge(label, maxFileBytes);
   }
 
   const reader = new MultipartReader(request.body, boundary);
@@ -78,13 +91,15 @@ export async function receiveEgg(request: Request, options: ReceiveOptions): Pro
       } else if (part.name === "file" && file === undefined) {
         const filename = part.filename ?? "";
         // Checked before anything touches the disk: the name becomes a path component.
-        parseEggFilename(filename);
+        options.checkFilename(filename);
         dir = await objects.createTemporary();
-        file = { filename, ...await streamToFile(part, join(dir, filename), maxFileBytes) };
+        file = { filename, ...await streamToFile(part, join(dir, filename), label, maxFileBytes) };
       } else {
         throw new HttpError(
           400,
-          `Unexpected form field '${part.name}': an egg upload has one 'data' and one 'file' part`,
+          `Unexpected form field '${part.name}': ${
+            withArticle(label).toLowerCase()
+          } upload has one 'data' and one 'file' part`,
         );
       }
     }
@@ -92,7 +107,10 @@ export async function receiveEgg(request: Request, options: ReceiveOptions): Pro
     if (!data) throw new HttpError(400, "The upload has no 'data' part");
     const declaredSha = data.sha256;
     if (typeof declaredSha !== "string" || !SHA256_HEX.test(declaredSha)) {
-      throw new HttpError(400, "The 'data' part must hold the egg's 'sha256' as 64 hex digits");
+      throw new HttpError(
+        400,
+        `The 'data' part must hold the ${label}'s 'sha256' as 64 hex digits`,
+      );
     }
     if (declaredSha.toLowerCase() !== file.sha256) {
       throw new HttpError(
@@ -100,23 +118,11 @@ export async function receiveEgg(request: Request, options: ReceiveOptions): Pro
         `Checksum mismatch: declared ${declaredSha.toLowerCase()}, received ${file.sha256}`,
       );
     }
-    const metadata = await readEggMetadata(file.path);
-    const built = metadata.platform;
-    if (built !== null && built !== options.platform) {
-      throw new HttpError(
-        400,
-        `Egg ${file.filename} is built for platform '${built}', not '${options.platform}'`,
-      );
-    }
-    return {
-      dir: dir!,
-      ...file,
-      metadata,
-    };
+    return { dir: dir!, ...file, data, metadata: await options.read(file.path) };
   } catch (error) {
     await reader.cancel();
     if (dir !== undefined) await objects.removeTemporary(dir);
-    if (error instanceof InvalidEggError) throw new HttpError(400, error.message);
+    if (error instanceof HatcherError) throw new HttpError(400, error.message);
     if (error instanceof MultipartError) throw new HttpError(400, error.message);
     throw error;
   }
@@ -154,6 +160,7 @@ async function readJsonPart(part: Part): Promise<Record<string, unknown>> {
 async function streamToFile(
   part: Part,
   path: string,
+  label: string,
   maxBytes: number,
 ): Promise<{ path: string; sha256: string; md5: string; size: number }> {
   const sha256 = createHash("sha256");
@@ -163,7 +170,7 @@ async function streamToFile(
   try {
     for (let chunk = await part.read(); chunk; chunk = await part.read()) {
       size += chunk.length;
-      if (size > maxBytes) throw tooLarge(maxBytes);
+      if (size > maxBytes) throw tooLarge(label, maxBytes);
       sha256.update(chunk);
       md5.update(chunk);
       await writeAll(file, chunk);

@@ -1,0 +1,375 @@
+/**
+ * Artefacts in repositories (eggs, runtimes, bundles, apps): the `artefacts`
+ * rows, and the operations that keep them and the object files (objects.ts)
+ * consistent. An object file exists while at least one row references its
+ * sha256; whoever drops the last reference removes the file. What differs
+ * between kinds is described in kinds/; who may do what is decided in
+ * permissions.ts.
+ */
+import { type Database, inTransaction } from "./db.ts";
+import type { ObjectStore } from "./objects.ts";
+import { deleteRepository } from "./repositories.ts";
+
+/** The kinds of artefact, as the `kind` column spells them. */
+export type ArtefactKindName = "egg" | "runtime" | "bundle" | "app";
+
+export interface Artefact {
+  id: number;
+  repositoryId: number;
+  kind: ArtefactKindName;
+  platform: string;
+  /** The identity's name, lower case for eggs (`mkl`); a runtime's implementation; an app's id. */
+  name: string;
+  /** The upstream version (`1.26.4`), or a runtime's whole version (`3.11.2+2`). */
+  version: string;
+  /** null for kinds without builds (runtimes carry theirs in the version). */
+  build: number | null;
+  /** The version in URLs: `1.26.4-1`, `3.11.2+2`. */
+  fullVersion: string;
+  /** null for artefacts that do not depend on Python (addressed as `none` in URLs). */
+  pythonTag: string | null;
+  filename: string;
+  sha256: string;
+  md5: string;
+  size: number;
+  /** What only this kind has, as its kind module wrote it. */
+  metadata: Record<string, unknown>;
+  /** Disabled artefacts are stored but left out of the index until re-indexed. */
+  enabled: boolean;
+  /** Upload time, in whole seconds since the epoch. */
+  mtime: number;
+  createdAt: string;
+}
+
+type ArtefactRow = {
+  id: number;
+  repository_id: number;
+  kind: ArtefactKindName;
+  platform: string;
+  name: string;
+  version: string;
+  build: number | null;
+  full_version: string;
+  python_tag: string | null;
+  filename: string;
+  sha256: string;
+  md5: string;
+  size: number;
+  metadata: string;
+  enabled: number;
+  mtime: number;
+  created_at: string;
+};
+
+/** What identifies an artefact within a repository, kind and platform. */
+export interface ArtefactKey {
+  /** Compared as stored (kinds lower-case names where their format says so). */
+  name: string;
+  fullVersion: string;
+  pythonTag: string | null;
+}
+
+/** A new artefact to store: its file in a temporary directory, already hashed and checked. */
+export interface NewArtefact {
+  path: string;
+  filename: string;
+  name: string;
+  version: string;
+  build: number | null;
+  fullVersion: string;
+  pythonTag: string | null;
+  metadata: Record<string, unknown>;
+  sha256: string;
+  md5: string;
+  size: number;
+}
+
+export class ArtefactConflictError extends Error {
+  constructor(filename: string) {
+    super(`A file called ${filename} has already been uploaded with different content`);
+    this.name = "ArtefactConflictError";
+  }
+}
+
+export class ArtefactNotFoundError extends Error {
+  readonly key: ArtefactKey;
+
+  constructor(key: ArtefactKey) {
+    super(`No '${key.name}-${key.fullVersion}' (${key.pythonTag ?? "none"})`);
+    this.name = "ArtefactNotFoundError";
+    this.key = key;
+  }
+}
+
+/** `none` (in URLs and some metadata) and null both mean "does not depend on Python". */
+export function normalizePythonTag(tag: string | null | undefined): string | null {
+  return tag === undefined || tag === null || tag === "none" ? null : tag;
+}
+
+function toArtefact(row: ArtefactRow): Artefact {
+  return {
+    id: row.id,
+    repositoryId: row.repository_id,
+    kind: row.kind,
+    platform: row.platform,
+    name: row.name,
+    version: row.version,
+    build: row.build,
+    fullVersion: row.full_version,
+    pythonTag: row.python_tag,
+    filename: row.filename,
+    sha256: row.sha256,
+    md5: row.md5,
+    size: row.size,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    enabled: row.enabled === 1,
+    mtime: row.mtime,
+    createdAt: row.created_at,
+  };
+}
+
+/** Where one kind's artefacts of one repository and platform live. */
+export interface ArtefactPlace {
+  repositoryId: number;
+  kind: ArtefactKindName;
+  platform: string;
+}
+
+export function findArtefact(
+  db: Database,
+  place: ArtefactPlace,
+  key: ArtefactKey,
+): Artefact | undefined {
+  // Same expression as the artefacts_identity index, so the lookup uses it.
+  const row = db.prepare(
+    "SELECT * FROM artefacts WHERE repository_id = ? AND kind = ? AND platform = ? AND name = ? " +
+      "AND full_version = ? AND COALESCE(python_tag, 'none') = ?",
+  ).get(
+    place.repositoryId,
+    place.kind,
+    place.platform,
+    key.name,
+    key.fullVersion,
+    key.pythonTag ?? "none",
+  ) as ArtefactRow | undefined;
+  return row ? toArtefact(row) : undefined;
+}
+
+/**
+ * The artefacts of a place whose `column` (name or python_tag) and full
+ * version match, for addresses that leave the rest of the identity out (a v1
+ * runtime is addressed by implementation and version, a v0 one by tag and
+ * version).
+ */
+export function findArtefactsBy(
+  db: Database,
+  place: ArtefactPlace,
+  column: "name" | "python_tag",
+  value: string | null,
+  fullVersion: string,
+): Artefact[] {
+  const rows = db.prepare(
+    "SELECT * FROM artefacts WHERE repository_id = ? AND kind = ? AND platform = ? " +
+      `AND COALESCE(${column}, 'none') = ? AND full_version = ? ORDER BY id`,
+  ).all(
+    place.repositoryId,
+    place.kind,
+    place.platform,
+    value ?? "none",
+    fullVersion,
+  ) as ArtefactRow[];
+  return rows.map(toArtefact);
+}
+
+/**
+ * The enabled artefacts an index serves. With `pythonTags`, only those with
+ * a tag in the list or no tag at all, ordered so that the more specific tag
+ * (earlier in the list, then untagged) comes first; without, all of them.
+ */
+export function listIndexArtefacts(
+  db: Database,
+  place: ArtefactPlace,
+  pythonTags?: readonly string[],
+): Artefact[] {
+  const where = "repository_id = ? AND kind = ? AND platform = ? AND enabled = 1";
+  const params = [place.repositoryId, place.kind, place.platform];
+  if (pythonTags === undefined) {
+    const rows = db.prepare(
+      `SELECT * FROM artefacts WHERE ${where} ORDER BY name, full_version, id`,
+    )
+      .all(...params) as ArtefactRow[];
+    return rows.map(toArtefact);
+  }
+  const placeholders = pythonTags.map(() => "?").join(", ");
+  const rows = db.prepare(
+    `SELECT * FROM artefacts WHERE ${where} ` +
+      `AND (python_tag IS NULL OR python_tag IN (${placeholders || "NULL"})) ` +
+      "ORDER BY name, full_version, id",
+  ).all(...params, ...pythonTags) as ArtefactRow[];
+  const rank = (artefact: Artefact) =>
+    artefact.pythonTag === null ? pythonTags.length : pythonTags.indexOf(artefact.pythonTag);
+  return rows.map(toArtefact).sort((a, b) => rank(a) - rank(b));
+}
+
+function isReferenced(db: Database, sha256: string): boolean {
+  return db.prepare("SELECT 1 FROM artefacts WHERE sha256 = ? LIMIT 1").get(sha256) !== undefined;
+}
+
+/** Removes the object file unless a row still references it. */
+function releaseObject(db: Database, objects: ObjectStore, sha256: string): void {
+  // In a write transaction, so no other process can add a reference in between.
+  inTransaction(db, () => {
+    if (!isReferenced(db, sha256)) objects.removeSync(sha256);
+  });
+}
+
+export type StoreOutcome = "created" | "replaced" | "unchanged";
+
+/**
+ * Stores an uploaded artefact: moves its file into the object store and
+ * writes its row in one transaction. One with the same identity and sha256
+ * is left as is (`enabled` can only switch it on; its file is refreshed with
+ * the verified upload); with another sha256 it is a conflict unless
+ * `overwrite`, which replaces it and frees the old object.
+ */
+export function storeArtefact(
+  db: Database,
+  objects: ObjectStore,
+  place: ArtefactPlace,
+  artefact: NewArtefact,
+  options: { overwrite: boolean; enabled: boolean },
+): { artefact: Artefact; outcome: StoreOutcome } {
+  const key: ArtefactKey = {
+    name: artefact.name,
+    fullVersion: artefact.fullVersion,
+    pythonTag: artefact.pythonTag,
+  };
+  let moved = false;
+  let released: string | undefined;
+  let result: { artefact: Artefact; outcome: StoreOutcome };
+  try {
+    result = inTransaction(db, () => {
+      const existing = findArtefact(db, place, key);
+      if (existing && !options.overwrite && existing.sha256 !== artefact.sha256) {
+        throw new ArtefactConflictError(artefact.filename);
+      }
+      objects.adoptSync(artefact.path, artefact.sha256);
+      moved = true;
+      if (existing && existing.sha256 === artefact.sha256) {
+        if (options.enabled && !existing.enabled) {
+          db.prepare("UPDATE artefacts SET enabled = 1 WHERE id = ?").run(existing.id);
+        }
+        return { artefact: findArtefact(db, place, key)!, outcome: "unchanged" as const };
+      }
+      const values = [
+        artefact.version,
+        artefact.build,
+        artefact.filename,
+        artefact.sha256,
+        artefact.md5,
+        artefact.size,
+        JSON.stringify(artefact.metadata),
+        options.enabled ? 1 : 0,
+        // Whole seconds, as real EDS indices show them.
+        Math.floor(Date.now() / 1000),
+      ];
+      if (existing) {
+        db.prepare(
+          "UPDATE artefacts SET version = ?, build = ?, filename = ?, sha256 = ?, md5 = ?, " +
+            "size = ?, metadata = ?, enabled = ?, mtime = ? WHERE id = ?",
+        ).run(...values, existing.id);
+        released = existing.sha256;
+      } else {
+        db.prepare(
+          "INSERT INTO artefacts (version, build, filename, sha256, md5, size, metadata, enabled, " +
+            "mtime, repository_id, kind, platform, name, full_version, python_tag, created_at) " +
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ).run(
+          ...values,
+          place.repositoryId,
+          place.kind,
+          place.platform,
+          key.name,
+          key.fullVersion,
+          key.pythonTag,
+          new Date().toISOString(),
+        );
+      }
+      const outcome: StoreOutcome = existing ? "replaced" : "created";
+      return { artefact: findArtefact(db, place, key)!, outcome };
+    });
+  } catch (error) {
+    // The rollback dropped the row; the moved file must not outlive it.
+    if (moved) releaseObject(db, objects, artefact.sha256);
+    throw error;
+  }
+  if (released !== undefined) releaseObject(db, objects, released);
+  return result;
+}
+
+/** Deletes one artefact and, if nothing else uses it, its file. */
+export function deleteArtefact(db: Database, objects: ObjectStore, artefact: Artefact): void {
+  inTransaction(db, () => db.prepare("DELETE FROM artefacts WHERE id = ?").run(artefact.id));
+  releaseObject(db, objects, artefact.sha256);
+}
+
+/**
+ * Enables the listed artefacts, all or nothing: one missing throws
+ * ArtefactNotFoundError and changes nothing. Returns how many distinct ones were listed.
+ */
+export function enableArtefacts(
+  db: Database,
+  place: ArtefactPlace,
+  keys: readonly ArtefactKey[],
+): number {
+  return inTransaction(db, () => {
+    const ids = new Set<number>();
+    for (const key of keys) {
+      const artefact = findArtefact(db, place, key);
+      if (!artefact) throw new ArtefactNotFoundError(key);
+      ids.add(artefact.id);
+    }
+    const enable = db.prepare("UPDATE artefacts SET enabled = 1 WHERE id = ?");
+    for (const id of ids) enable.run(id);
+    return ids.size;
+  });
+}
+
+/** How many artefacts of any kind the repository holds; non-zero makes deletion need `force`. */
+export function repositoryContentCount(db: Database, repositoryId: number): number {
+  const row = db.prepare("SELECT COUNT(*) AS n FROM artefacts WHERE repository_id = ?")
+    .get(repositoryId) as { n: number };
+  return row.n;
+}
+
+/** Deletes a repository with its artefacts (rows cascade), then the files no other repository uses. */
+export function deleteRepositoryWithArtefacts(
+  db: Database,
+  objects: ObjectStore,
+  repositoryId: number,
+): void {
+  const digests = inTransaction(db, () => {
+    const rows = db.prepare("SELECT DISTINCT sha256 FROM artefacts WHERE repository_id = ?")
+      .all(repositoryId) as Array<{ sha256: string }>;
+    deleteRepository(db, repositoryId);
+    return rows.map((row) => row.sha256);
+  });
+  for (const sha256 of digests) releaseObject(db, objects, sha256);
+}
+
+/**
+ * Startup only: removes object files no row references, left behind when a
+ * process died between a database change and the matching file change.
+ * Returns how many were removed.
+ */
+export function removeOrphanObjects(db: Database, objects: ObjectStore): number {
+  return inTransaction(db, () => {
+    let removed = 0;
+    for (const sha256 of objects.listSync()) {
+      if (isReferenced(db, sha256)) continue;
+      objects.removeSync(sha256);
+      removed++;
+    }
+    return removed;
+  });
+}
