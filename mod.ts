@@ -112,6 +112,7 @@ export {
 } from "./lib/formats/egg.ts";
 export { canonicalPlatform, PLATFORMS } from "./lib/formats/platforms.ts";
 export { type ProgressCallback } from "./lib/transfer.ts";
+export { type LocalArtefact } from "./lib/upload.ts";
 export {
   AuthenticationError,
   ChecksumMismatchError,

@@ -10,15 +10,11 @@ import { basename, join } from "node:path";
 import { compareText } from "./answers.ts";
 import { type EggMetadata, InvalidEggError, readEggMetadata, sha256File } from "./formats/egg.ts";
 import { canonicalPlatform } from "./formats/platforms.ts";
-import { ChecksumMismatchError, HatcherError, NotFoundError } from "./errors.ts";
+import { inspectLocalFile, type LocalArtefact, uploadVerified } from "./upload.ts";
+import { ChecksumMismatchError, HatcherError } from "./errors.ts";
 import { apiPath } from "./http.ts";
 import { type Session, sessionJson, sessionRequest, sessionSend } from "./session.ts";
-import {
-  fileStream,
-  multipartBody,
-  type ProgressCallback,
-  writeResponseToFile,
-} from "./transfer.ts";
+import { type ProgressCallback, writeResponseToFile } from "./transfer.ts";
 
 /**
  * A repository and platform: where eggs are uploaded.
@@ -134,18 +130,7 @@ export interface EggInfo extends EggIndexEntry {
  * const egg: LocalEgg = await inspectLocalEgg("dist/numpy-1.26.4-1.egg", { platform: "rh7-x86_64" });
  * ```
  */
-export interface LocalEgg {
-  /** Path on disk. */
-  path: string;
-  /** File name. */
-  filename: string;
-  /** What `EGG-INFO/spec/depend` says. */
-  metadata: EggMetadata;
-  /** SHA-256 of the file, hex. */
-  sha256: string;
-  /** Size in bytes. */
-  size: number;
-}
+export type LocalEgg = LocalArtefact<EggMetadata>;
 
 /**
  * Lists an egg index: the enabled eggs for a runtime's Python tag, including
@@ -342,16 +327,17 @@ export async function inspectLocalEgg(
   options: { platform: string; onHashProgress?: (bytes: number) => void },
 ): Promise<LocalEgg> {
   const platform = canonicalPlatform(options.platform) ?? options.platform;
-  const metadata = await readEggMetadata(path);
-  const filename = basename(path);
-  if (metadata.platform !== null && metadata.platform !== platform) {
-    throw new InvalidEggError(
-      `${filename} is built for platform '${metadata.platform}', not '${options.platform}'`,
-      filename,
-    );
-  }
-  const size = (await stat(path)).size;
-  return { path, filename, metadata, sha256: await sha256File(path, options.onHashProgress), size };
+  return await inspectLocalFile(path, async (file) => {
+    const metadata = await readEggMetadata(file);
+    if (metadata.platform !== null && metadata.platform !== platform) {
+      const filename = basename(file);
+      throw new InvalidEggError(
+        `${filename} is built for platform '${metadata.platform}', not '${options.platform}'`,
+        filename,
+      );
+    }
+    return metadata;
+  }, options.onHashProgress);
 }
 
 /**
@@ -427,62 +413,22 @@ export async function uploadEgg(
   options: UploadEggOptions = {},
 ): Promise<UploadedEgg> {
   const egg = typeof path === "string" ? await inspectLocalEgg(path, target) : path;
-  const force = options.force ?? false;
-  if ((options.verify ?? true) && !force) {
-    const existing = await existingChecksum(session, target, egg);
-    if (existing === egg.sha256) return { egg, status: "unchanged" };
-    if (existing !== undefined) {
-      throw new ChecksumMismatchError(
-        `A file called ${egg.filename} has already been uploaded with different content`,
-        { file: egg.filename, expected: existing, actual: egg.sha256 },
-      );
-    }
-  }
-  let sent = 0;
-  const body = multipartBody([
-    { name: "data", json: { sha256: egg.sha256 } },
-    {
-      name: "file",
-      filename: egg.filename,
-      size: egg.size,
-      stream: fileStream(egg.path, (chunk) => {
-        sent += chunk.byteLength;
-        options.onProgress?.(sent, egg.size);
-      }),
-    },
-  ]);
-  const uploadPath = apiPath(
-    "data",
-    target.organization,
-    target.repository,
-    target.platform,
-    "eggs",
-    "upload",
-  );
-  await sessionSend(session, "POST", uploadPath, {
-    body: body.stream,
-    headers: { "content-type": body.contentType, "content-length": String(body.length) },
-    query: {
-      overwrite: force ? "True" : "False",
-      enabled: (options.enabled ?? true) ? "True" : "False",
-    },
+  const status = await uploadVerified(session, egg, {
+    uploadPath: apiPath(
+      "data",
+      target.organization,
+      target.repository,
+      target.platform,
+      "eggs",
+      "upload",
+    ),
+    metadataPath: eggPath("metadata", { ...target, ...eggIdentity(egg) }),
+    query: { enabled: (options.enabled ?? true) ? "True" : "False" },
+    force: options.force ?? false,
+    verify: options.verify ?? true,
+    onProgress: options.onProgress,
   });
-  return { egg, status: "uploaded" };
-}
-
-/** The server's SHA-256 of an egg with the same name and version, if it has one. */
-async function existingChecksum(
-  session: Session,
-  target: EggTarget,
-  egg: LocalEgg,
-): Promise<string | undefined> {
-  try {
-    const info = await getEggMetadata(session, { ...target, ...eggIdentity(egg) });
-    return info.sha256;
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
+  return { egg, status };
 }
 
 /**

@@ -1,0 +1,143 @@
+/**
+ * Verified uploads of one artefact file (eggs, runtimes, bundles, apps): the
+ * file is checked and hashed locally first, then, unless forced, the server
+ * is asked whether it already has that artefact (the same SHA-256 is a
+ * success without sending a byte, another one an error naming both), and
+ * finally the protocol's multipart body (a JSON part with the SHA-256, then
+ * the file) streams from disk in constant memory.
+ *
+ * @module
+ */
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { ChecksumMismatchError, HatcherError, NotFoundError } from "./errors.ts";
+import { sha256File } from "./formats/egg.ts";
+import { type Session, sessionJson, sessionSend } from "./session.ts";
+import { fileStream, multipartBody, type ProgressCallback } from "./transfer.ts";
+
+/**
+ * A local artefact file, read by its format module and hashed.
+ *
+ * @example
+ * ```ts
+ * import { inspectLocalEgg, type LocalArtefact } from "@hatcher/hatcher";
+ * const egg: LocalArtefact<unknown> = await inspectLocalEgg("dist/numpy-1.26.4-1.egg", {
+ *   platform: "rh7-x86_64",
+ * });
+ * console.log(egg.filename, egg.sha256, egg.size);
+ * ```
+ */
+export interface LocalArtefact<M> {
+  /** Path on disk. */
+  path: string;
+  /** File name. */
+  filename: string;
+  /** What the file's format says about it. */
+  metadata: M;
+  /** SHA-256 of the file, hex. */
+  sha256: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+/**
+ * Reads a local artefact with its format's reader, then hashes it.
+ *
+ * @throws The reader's error (an invalid file) before the file is hashed.
+ */
+export async function inspectLocalFile<M>(
+  path: string,
+  read: (path: string) => Promise<M>,
+  onHashProgress?: (bytes: number) => void,
+): Promise<LocalArtefact<M>> {
+  const metadata = await read(path);
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    throw new HatcherError(`Cannot read "${basename(path)}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return {
+    path,
+    filename: basename(path),
+    metadata,
+    sha256: await sha256File(path, onHashProgress),
+    size,
+  };
+}
+
+/** Where an upload goes and what it says. */
+export interface UploadRequest {
+  /** API path of the upload endpoint (from `apiPath`). */
+  uploadPath: string;
+  /** API path of the artefact's metadata, asked first unless `force` or `verify: false`. */
+  metadataPath: string;
+  /** The `data` part; `sha256` is added. */
+  data?: Record<string, unknown>;
+  /** More query parameters (`enabled=False` for eggs in a batch). */
+  query?: Record<string, string>;
+  /** Replace an artefact of the same identity with other content. */
+  force: boolean;
+  /** Ask the server first (see the module's description). */
+  verify: boolean;
+  /** Called as bytes are sent. */
+  onProgress?: ProgressCallback;
+}
+
+/**
+ * Uploads one checked artefact file.
+ *
+ * @returns `"unchanged"` when the server already had these exact bytes.
+ * @throws {ChecksumMismatchError} When the server has other bytes for it (unless `force`).
+ */
+export async function uploadVerified(
+  session: Session,
+  file: LocalArtefact<unknown>,
+  request: UploadRequest,
+): Promise<"uploaded" | "unchanged"> {
+  if (request.verify && !request.force) {
+    const existing = await existingChecksum(session, request.metadataPath);
+    if (existing === file.sha256) return "unchanged";
+    if (existing !== undefined) {
+      throw new ChecksumMismatchError(
+        `A file called ${file.filename} has already been uploaded with different content`,
+        { file: file.filename, expected: existing, actual: file.sha256 },
+      );
+    }
+  }
+  let sent = 0;
+  const body = multipartBody([
+    { name: "data", json: { ...request.data, sha256: file.sha256 } },
+    {
+      name: "file",
+      filename: file.filename,
+      size: file.size,
+      stream: fileStream(file.path, (chunk) => {
+        sent += chunk.byteLength;
+        request.onProgress?.(sent, file.size);
+      }),
+    },
+  ]);
+  await sessionSend(session, "POST", request.uploadPath, {
+    body: body.stream,
+    headers: { "content-type": body.contentType, "content-length": String(body.length) },
+    query: { overwrite: request.force ? "True" : "False", ...request.query },
+  });
+  return "uploaded";
+}
+
+/** The server's SHA-256 of the artefact at `metadataPath`, if it has one. */
+async function existingChecksum(
+  session: Session,
+  metadataPath: string,
+): Promise<string | undefined> {
+  try {
+    const raw = await sessionJson<Record<string, unknown>>(session, "GET", metadataPath);
+    return typeof raw.sha256 === "string" ? raw.sha256 : "";
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
