@@ -106,6 +106,15 @@ export {
   type ReadEggMetadataOptions,
   sha256File,
 } from "./lib/formats/egg.ts";
+export {
+  InvalidRuntimeError,
+  parseRuntimeFilename,
+  readRuntimeMetadata,
+  type ReadRuntimeMetadataOptions,
+  type RuntimeFilename,
+  type RuntimeMetadata,
+} from "./lib/formats/runtime.ts";
+export { InvalidArtefactError } from "./lib/formats/artefact.ts";
 export { canonicalPlatform, PLATFORMS } from "./lib/formats/platforms.ts";
 export { type ProgressCallback } from "./lib/transfer.ts";
 export {

@@ -422,9 +422,9 @@ export function parseSpecDepend(text: string): EggMetadata {
  *
  * @example Print the EDS platform of an egg
  * ```ts
- * import { edsPlatform, readEggMetadata } from "@hatcher/hatcher";
+ * import { readEggMetadata } from "@hatcher/hatcher";
  * const metadata = await readEggMetadata("dist/numpy-1.26.4-1.egg");
- * console.log(metadata.pythonTag, edsPlatform(metadata)); // cp311 rh7-x86_64
+ * console.log(metadata.pythonTag, metadata.platform); // cp311 rh7-x86_64
  * ```
  */
 export async function readEggMetadata(

@@ -19,7 +19,16 @@ import { SpecProblem } from "./spec_depend.ts";
 
 export { parsePythonTag } from "./implementations.ts";
 
-/** The legacy platform keys of `spec/depend`, as written there. */
+/**
+ * The legacy platform keys of `spec/depend`, as written there.
+ *
+ * @example
+ * ```ts
+ * import { type LegacyPlatformKeys, readEggMetadata } from "@hatcher/hatcher";
+ * const { legacy }: { legacy: LegacyPlatformKeys } = await readEggMetadata("dist/numpy-1.26.4-1.egg");
+ * console.log(legacy.arch, legacy.platform, legacy.osdist); // amd64 linux2 RedHat_7
+ * ```
+ */
 export interface LegacyPlatformKeys {
   /** CPU architecture, e.g. `amd64`, `x86`, `arm64`, or `null`. */
   arch: string | null;

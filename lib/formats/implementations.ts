@@ -17,6 +17,11 @@ export const RUNTIME_IMPLEMENTATIONS: readonly string[] = ["cpython", "pypy", "j
 /** The implementations that are Python, with the abbreviation of their Python tags. */
 const PYTHON_ABBREVIATIONS: Record<string, string> = { cpython: "cp", pypy: "pp" };
 
+/** True for a runtime implementation that is Python (`cpython`, `pypy`), not `julia`. */
+export function isPythonImplementation(implementation: string): boolean {
+  return Object.hasOwn(PYTHON_ABBREVIATIONS, implementation);
+}
+
 /** The implementation an abbreviation stands for, as okonomiyaki names them. */
 const IMPLEMENTATIONS: Record<string, string> = {
   cp: "cpython",
@@ -61,7 +66,10 @@ export function parsePythonTag(tag: string): PythonTagParts {
   } else {
     throw invalid();
   }
-  return { implementation: IMPLEMENTATIONS[abbreviation] ?? abbreviation, major, minor };
+  const implementation = Object.hasOwn(IMPLEMENTATIONS, abbreviation)
+    ? IMPLEMENTATIONS[abbreviation]!
+    : abbreviation;
+  return { implementation, major, minor };
 }
 
 /**
@@ -97,8 +105,8 @@ export function majorMinor(version: string): [number, number] | undefined {
  * `pp27`; `null` for an implementation that is not Python (`julia`).
  */
 export function pythonTagFor(implementation: string, languageVersion: string): string | null {
-  const abbreviation = PYTHON_ABBREVIATIONS[implementation];
-  if (abbreviation === undefined) return null;
+  if (!isPythonImplementation(implementation)) return null;
+  const abbreviation = PYTHON_ABBREVIATIONS[implementation]!;
   const version = majorMinor(languageVersion);
   if (version === undefined) {
     throw new FormatProblem(`'${languageVersion}' is not a ${implementation} version`);

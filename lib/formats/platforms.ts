@@ -10,7 +10,15 @@
  * @module
  */
 
-/** Every platform an EDS repository can hold, canonical spelling. */
+/**
+ * Every platform an EDS repository can hold, canonical spelling.
+ *
+ * @example
+ * ```ts
+ * import { PLATFORMS } from "@hatcher/hatcher";
+ * console.log(PLATFORMS.includes("rh8-arm64")); // true
+ * ```
+ */
 export const PLATFORMS: readonly string[] = [
   "osx-x86",
   "osx-x86_64",
