@@ -114,6 +114,16 @@ export {
   type RuntimeFilename,
   type RuntimeMetadata,
 } from "./lib/formats/runtime.ts";
+export {
+  type BundleFilename,
+  type BundleMetadata,
+  type BundleRuntime,
+  InvalidBundleError,
+  MAX_BUNDLE_BYTES,
+  parseBundleFilename,
+  readBundleMetadata,
+  type ReadBundleMetadataOptions,
+} from "./lib/formats/bundle.ts";
 export { InvalidArtefactError } from "./lib/formats/artefact.ts";
 export { canonicalPlatform, PLATFORMS } from "./lib/formats/platforms.ts";
 export { type ProgressCallback } from "./lib/transfer.ts";
