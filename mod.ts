@@ -124,6 +124,14 @@ export {
   readBundleMetadata,
   type ReadBundleMetadataOptions,
 } from "./lib/formats/bundle.ts";
+export {
+  APP_SPEC_REQUIRED_KEYS,
+  type AppMetadata,
+  InvalidAppError,
+  MAX_APP_SPEC_BYTES,
+  readAppMetadata,
+  type ReadAppMetadataOptions,
+} from "./lib/formats/app.ts";
 export { InvalidArtefactError } from "./lib/formats/artefact.ts";
 export { canonicalPlatform, PLATFORMS } from "./lib/formats/platforms.ts";
 export { type ProgressCallback } from "./lib/transfer.ts";

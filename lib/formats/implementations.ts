@@ -78,9 +78,8 @@ export function parsePythonTag(tag: string): PythonTagParts {
  * (`cp311`, `pp27`, `cp3_11`).
  */
 export function isStrictPythonTag(tag: string): boolean {
-  if (!/^[a-z]+(?:[0-9]{2,3}|[0-9]+_[0-9]+)$/.test(tag)) return false;
-  parsePythonTag(tag);
-  return true;
+  // Every tag of this form parses as okonomiyaki parses tags.
+  return /^[a-z]+(?:[0-9]{2,3}|[0-9]+_[0-9]+)$/.test(tag);
 }
 
 // okonomiyaki's PEP 440 subset: release, a/b/rc, .postN, .devN, a local part of one or two
