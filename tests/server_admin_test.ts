@@ -264,7 +264,7 @@ Deno.test("site administrator: setup flow, validation, errors, user deletion, re
         headers: { authorization: basic(bob) },
       });
       assert.equal(direct.status, 200);
-      assert.equal((await direct.json()).platforms.length, 12);
+      assert.equal((await direct.json()).platforms.length, 14);
       for (const path of ["/metadata/platforms", "/metadata/python-tags", "/admin/organizations"]) {
         expectError(await call(server, "GET", path, { as: null }), 401, "Authentication failed");
       }
