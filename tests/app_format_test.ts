@@ -11,6 +11,7 @@ import {
   MAX_APP_SPEC_BYTES,
   readAppMetadata,
 } from "../lib/formats/app.ts";
+import { assertRefused } from "./helpers/artefacts.ts";
 import { withTempDir } from "./helpers/files.ts";
 
 const FILE = "myapp.yaml";
@@ -46,18 +47,7 @@ async function assertInvalidApp(
   pattern: RegExp,
   file = FILE,
 ): Promise<void> {
-  let caught: unknown;
-  try {
-    await body();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof InvalidAppError, `expected InvalidAppError, got ${caught}`);
-  assert.equal(caught.name, "InvalidAppError");
-  assert.equal(caught.file, file);
-  assert.ok(caught.message.includes(`"${file}"`), caught.message);
-  assert.ok(!caught.message.includes("\n"), `one line: ${caught.message}`);
-  assert.match(caught.message, pattern);
+  await assertRefused(body, InvalidAppError, pattern, file);
 }
 
 Deno.test("readAppMetadata() reads a spec, keeping every key as data", async () => {

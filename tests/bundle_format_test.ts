@@ -13,6 +13,7 @@ import {
   readBundleMetadata,
 } from "../lib/formats/bundle.ts";
 import { bundleV1, bundleV2, writeBundle } from "./helpers/bundles.ts";
+import { assertRefused } from "./helpers/artefacts.ts";
 import { withTempDir } from "./helpers/files.ts";
 
 const FILE = "science-1.0.0-1.bundle";
@@ -23,18 +24,7 @@ async function assertInvalidBundle(
   pattern: RegExp,
   file = FILE,
 ): Promise<void> {
-  let caught: unknown;
-  try {
-    await body();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof InvalidBundleError, `expected InvalidBundleError, got ${caught}`);
-  assert.equal(caught.name, "InvalidBundleError");
-  assert.equal(caught.file, file);
-  assert.ok(caught.message.includes(`"${file}"`), caught.message);
-  assert.ok(!caught.message.includes("\n"), "one line");
-  assert.match(caught.message, pattern);
+  await assertRefused(body, InvalidBundleError, pattern, file);
 }
 
 /** Reads `json` written as science-1.0.0-1.bundle. */

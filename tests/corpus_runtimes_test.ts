@@ -37,17 +37,10 @@ function asExpected(metadata: RuntimeMetadata) {
   };
 }
 
-function okonomiyakiFields(runtime: ExpectedRuntime) {
-  return {
-    implementation: runtime.implementation,
-    version: runtime.version,
-    language_version: runtime.language_version,
-    platform: runtime.platform,
-    abi: runtime.abi,
-    python_tag: runtime.python_tag,
-    build_revision: runtime.build_revision,
-    executable: runtime.executable,
-  };
+/** The same fields as okonomiyaki read them. */
+function okonomiyakiFields(runtime: ExpectedRuntime): Record<string, unknown> {
+  const keys = Object.keys(asExpected({} as RuntimeMetadata)) as (keyof ExpectedRuntime)[];
+  return Object.fromEntries(keys.map((key) => [key, runtime[key]]));
 }
 
 Deno.test({

@@ -11,6 +11,7 @@ import {
   readRuntimeMetadata,
 } from "../lib/formats/runtime.ts";
 import { deflatedEntry, writeRawZip, zipBombEntry } from "./helpers/eggs.ts";
+import { assertRefused } from "./helpers/artefacts.ts";
 import { withTempDir } from "./helpers/files.ts";
 import { juliaRuntimeJson, runtimeJson, writeRuntime } from "./helpers/runtimes.ts";
 
@@ -18,23 +19,12 @@ const MB = 1024 * 1024;
 const CPYTHON = "cpython-3.11.2+2-rh8_x86_64-gnu.runtime";
 
 /** Runs `body`, which must throw an InvalidRuntimeError whose message matches `pattern`. */
-async function assertInvalidRuntime(
+function assertInvalidRuntime(
   body: () => Promise<unknown>,
   pattern: RegExp,
   file?: string,
 ): Promise<InvalidRuntimeError> {
-  let caught: unknown;
-  try {
-    await body();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof InvalidRuntimeError, `expected InvalidRuntimeError, got ${caught}`);
-  assert.match(caught.message, pattern);
-  assert.equal(caught.name, "InvalidRuntimeError");
-  assert.ok(!caught.message.includes("\n"), "one line");
-  if (file !== undefined) assert.equal(caught.file, file);
-  return caught;
+  return assertRefused(body, InvalidRuntimeError, pattern, file);
 }
 
 /** Writes a runtime whose runtime.json is the CPython one with `overrides`, named `fileName`. */

@@ -17,7 +17,7 @@ import {
   InvalidArtefactError,
   readArtefact,
 } from "./artefact.ts";
-import { readBoundedText } from "./bounded_file.ts";
+import { readBoundedText } from "./files.ts";
 import { Fields } from "./fields.ts";
 import { isStrictPythonTag } from "./implementations.ts";
 import { displayNameProblem, isValidName, isValidVersion, parseBuild } from "./names.ts";
@@ -73,17 +73,8 @@ const MAX_NAME_LENGTH = 200;
  * ```
  */
 export class InvalidAppError extends InvalidArtefactError {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   * @param file Base name of the spec file, when there is one.
-   * @param options The underlying `cause`, if any.
-   */
-  constructor(message: string, file?: string, options?: ErrorOptions) {
-    super(message, file, options);
-    this.name = "InvalidAppError";
-  }
+  /** Always `"InvalidAppError"`. */
+  override readonly name: string = "InvalidAppError";
 }
 
 const APP: ArtefactKind = { noun: "app spec", error: InvalidAppError };

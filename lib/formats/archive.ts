@@ -10,8 +10,7 @@
  *
  * @module
  */
-import { type FileHandle, open } from "node:fs/promises";
-import { errorText, FileReadProblem, FormatProblem } from "./artefact.ts";
+import { withRegularFile } from "./files.ts";
 
 /** Limits on one archive read. */
 export interface ArchiveLimits {
@@ -36,21 +35,8 @@ export async function readArchiveEntry(
   entryPath: string,
   limits: ArchiveLimits,
 ): Promise<Uint8Array> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    throw new FileReadProblem(errorText(error), { cause: error });
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new FormatProblem("not a regular file");
+  return await withRegularFile(path, async (handle, size) => {
     const { readZipEntry } = await import("./zip_entry.ts");
-    return await readZipEntry(handle, stat.size, entryPath, limits);
-  } catch (error) {
-    if (error instanceof FormatProblem) throw error;
-    throw new FileReadProblem(errorText(error), { cause: error });
-  } finally {
-    await handle.close();
-  }
+    return await readZipEntry(handle, size, entryPath, limits);
+  });
 }

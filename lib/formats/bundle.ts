@@ -16,7 +16,7 @@ import {
   parseJsonObject,
   readArtefact,
 } from "./artefact.ts";
-import { readBoundedText } from "./bounded_file.ts";
+import { readBoundedText } from "./files.ts";
 import { Fields, itemFields } from "./fields.ts";
 import {
   describeImplementations,
@@ -67,17 +67,8 @@ const REPOSITORY_PATTERN = /^(?!\.+\/)[A-Za-z0-9_.-]+\/(?!\.+$)[A-Za-z0-9_.-]+$/
  * ```
  */
 export class InvalidBundleError extends InvalidArtefactError {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   * @param file Base name of the bundle file, when there is one.
-   * @param options The underlying `cause`, if any.
-   */
-  constructor(message: string, file?: string, options?: ErrorOptions) {
-    super(message, file, options);
-    this.name = "InvalidBundleError";
-  }
+  /** Always `"InvalidBundleError"`. */
+  override readonly name: string = "InvalidBundleError";
 }
 
 const BUNDLE: ArtefactKind = { noun: "bundle", error: InvalidBundleError };

@@ -59,17 +59,8 @@ const DEFAULT_MAX_ENTRIES = 100_000;
  * ```
  */
 export class InvalidEggError extends InvalidArtefactError {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   * @param file Base name of the egg file, when there is one.
-   * @param options The underlying `cause`, if any.
-   */
-  constructor(message: string, file?: string, options?: ErrorOptions) {
-    super(message, file, options);
-    this.name = "InvalidEggError";
-  }
+  /** Always `"InvalidEggError"`. */
+  override readonly name: string = "InvalidEggError";
 }
 
 const EGG: ArtefactKind = { noun: "egg", error: InvalidEggError };

@@ -68,17 +68,8 @@ const NO_ABI = "none";
  * ```
  */
 export class InvalidRuntimeError extends InvalidArtefactError {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   * @param file Base name of the runtime file, when there is one.
-   * @param options The underlying `cause`, if any.
-   */
-  constructor(message: string, file?: string, options?: ErrorOptions) {
-    super(message, file, options);
-    this.name = "InvalidRuntimeError";
-  }
+  /** Always `"InvalidRuntimeError"`. */
+  override readonly name: string = "InvalidRuntimeError";
 }
 
 const RUNTIME: ArtefactKind = { noun: "runtime", error: InvalidRuntimeError };
