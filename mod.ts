@@ -110,6 +110,33 @@ export {
   type ReadEggMetadataOptions,
   sha256File,
 } from "./lib/formats/egg.ts";
+export {
+  InvalidRuntimeError,
+  parseRuntimeFilename,
+  readRuntimeMetadata,
+  type ReadRuntimeMetadataOptions,
+  type RuntimeFilename,
+  type RuntimeMetadata,
+} from "./lib/formats/runtime.ts";
+export {
+  type BundleFilename,
+  type BundleMetadata,
+  type BundleRuntime,
+  InvalidBundleError,
+  MAX_BUNDLE_BYTES,
+  parseBundleFilename,
+  readBundleMetadata,
+  type ReadBundleMetadataOptions,
+} from "./lib/formats/bundle.ts";
+export {
+  APP_SPEC_REQUIRED_KEYS,
+  type AppMetadata,
+  InvalidAppError,
+  MAX_APP_SPEC_BYTES,
+  readAppMetadata,
+  type ReadAppMetadataOptions,
+} from "./lib/formats/app.ts";
+export { InvalidArtefactError } from "./lib/formats/artefact.ts";
 export { canonicalPlatform, PLATFORMS } from "./lib/formats/platforms.ts";
 export { type ProgressCallback } from "./lib/transfer.ts";
 export { type LocalArtefact } from "./lib/upload.ts";

@@ -11,3 +11,9 @@
  * so only the central directory and the wanted entry are read from disk.
  */
 export * as zip from "npm:@zip.js/zip.js@^2.24.0";
+
+/**
+ * yaml: a maintained YAML 1.2 parser with limits against alias ("billion
+ * laughs") expansion; loaded only when an app spec is read.
+ */
+export * as yaml from "npm:yaml@^2.8.1";

@@ -23,27 +23,18 @@ import {
   writeTraversalEgg,
   writeZipBomb,
 } from "./helpers/eggs.ts";
+import { assertRefused } from "./helpers/artefacts.ts";
 import { withTempDir } from "./helpers/files.ts";
 
 const MB = 1024 * 1024;
 
 /** Runs `body`, which must throw an InvalidEggError whose message matches `pattern`. */
-async function assertInvalidEgg(
+function assertInvalidEgg(
   body: () => Promise<unknown>,
   pattern: RegExp,
   file?: string,
 ): Promise<InvalidEggError> {
-  let caught: unknown;
-  try {
-    await body();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof InvalidEggError, `expected InvalidEggError, got ${caught}`);
-  assert.match(caught.message, pattern);
-  assert.equal(caught.name, "InvalidEggError");
-  if (file !== undefined) assert.equal(caught.file, file);
-  return caught;
+  return assertRefused(body, InvalidEggError, pattern, file);
 }
 
 const NUMPY_SPEC = `metadata_version = '1.3'

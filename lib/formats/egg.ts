@@ -13,15 +13,17 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { HatcherError } from "../errors.ts";
+import { readArchiveEntry } from "./archive.ts";
 import {
-  ArchiveProblem,
-  ArchiveReadProblem,
+  type ArtefactKind,
   basename,
   checkLimit,
   decodeUtf8,
   errorText,
-  readArchiveEntry,
-} from "./archive.ts";
+  FormatProblem,
+  InvalidArtefactError,
+  readArtefact,
+} from "./artefact.ts";
 import {
   eggPlatform,
   guessAbiTag,
@@ -30,6 +32,7 @@ import {
   parsePythonTag,
   pythonTagFromPython,
 } from "./egg_platform.ts";
+import { splitNameVersionBuild } from "./names.ts";
 import { type Assignments, parseAssignments, SpecProblem } from "./spec_depend.ts";
 
 export type { LegacyPlatformKeys } from "./egg_platform.ts";
@@ -55,23 +58,12 @@ const DEFAULT_MAX_ENTRIES = 100_000;
  * }
  * ```
  */
-export class InvalidEggError extends HatcherError {
-  /** Base name of the egg file, or `undefined` when only metadata text was parsed. */
-  readonly file: string | undefined;
-
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   * @param file Base name of the egg file, when there is one.
-   * @param options The underlying `cause`, if any.
-   */
-  constructor(message: string, file?: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "InvalidEggError";
-    this.file = file;
-  }
+export class InvalidEggError extends InvalidArtefactError {
+  /** Always `"InvalidEggError"`. */
+  override readonly name: string = "InvalidEggError";
 }
+
+const EGG: ArtefactKind = { noun: "egg", error: InvalidEggError };
 
 /**
  * The metadata of an egg, from its `EGG-INFO/spec/depend` file, read as
@@ -158,11 +150,6 @@ export interface ReadEggMetadataOptions {
   maxEntries?: number;
 }
 
-// Neither may be dots alone: `.` and `..` are path segments that URLs normalise away.
-const NAME_PATTERN = /^(?!\.+$)[A-Za-z0-9_.]+$/;
-const VERSION_PATTERN = /^(?!\.+$)[A-Za-z0-9_.+]+$/;
-const BUILD_PATTERN = /^[0-9]+$/;
-
 /**
  * Splits an egg file name `<name>-<version>-<build>.egg` on its last two `-`.
  * The name may hold letters, digits, `_` and `.`; the version letters, digits,
@@ -190,22 +177,9 @@ export function parseEggFilename(filename: string): EggFilename {
       `Invalid egg file name "${filename}": ${setuptools}expected "<name>-<version>-<build>.egg"`,
       filename,
     );
-  if (!filename.endsWith(".egg")) throw invalid();
-  const stem = filename.slice(0, -".egg".length);
-  const buildDash = stem.lastIndexOf("-");
-  const versionDash = buildDash > 0 ? stem.lastIndexOf("-", buildDash - 1) : -1;
-  if (versionDash < 0) throw invalid();
-  const name = stem.slice(0, versionDash);
-  const version = stem.slice(versionDash + 1, buildDash);
-  const buildText = stem.slice(buildDash + 1);
-  if (
-    !NAME_PATTERN.test(name) || !VERSION_PATTERN.test(version) || !BUILD_PATTERN.test(buildText)
-  ) {
-    throw invalid();
-  }
-  const build = Number(buildText);
-  if (!Number.isSafeInteger(build)) throw invalid();
-  return { name, version, build };
+  const parts = splitNameVersionBuild(filename, ".egg");
+  if (parts === undefined) throw invalid();
+  return parts;
 }
 
 // ---------------------------------------------------------------------------
@@ -414,7 +388,7 @@ export function parseSpecDepend(text: string): EggMetadata {
   try {
     return parseSpec(text);
   } catch (error) {
-    if (!(error instanceof SpecProblem)) throw error;
+    if (!(error instanceof FormatProblem)) throw error;
     throw new InvalidEggError(`Invalid spec/depend metadata: ${error.message}`);
   }
 }
@@ -454,53 +428,48 @@ export async function readEggMetadata(
   checkLimit("maxEntries", maxEntries);
   const file = basename(path);
   const fromName = parseEggFilename(file);
-  const invalid = (problem: string, cause?: unknown) =>
-    new InvalidEggError(`Invalid egg "${file}": ${problem}`, file, { cause });
-
-  let text: string;
-  try {
+  return await readArtefact(EGG, file, async () => {
     const bytes = await readArchiveEntry(path, SPEC_PATH, {
       maxEntryBytes: maxSpecBytes,
       maxEntries,
     });
-    text = decodeUtf8(bytes, SPEC_PATH);
-  } catch (error) {
-    if (error instanceof ArchiveProblem) throw invalid(error.message, error.cause);
-    if (error instanceof ArchiveReadProblem) {
-      throw new InvalidEggError(`Cannot read egg "${file}": ${error.message}`, file, {
-        cause: error.cause,
-      });
+    const text = decodeUtf8(bytes, SPEC_PATH);
+    let metadata: EggMetadata;
+    try {
+      metadata = parseSpec(text);
+    } catch (error) {
+      if (error instanceof FormatProblem) {
+        throw new FormatProblem(`in ${SPEC_PATH}, ${error.message}`);
+      }
+      throw error;
     }
-    throw error;
-  }
+    checkAgainstFilename(metadata, fromName);
+    return metadata;
+  });
+}
 
-  let metadata: EggMetadata;
-  try {
-    metadata = parseSpec(text);
-  } catch (error) {
-    if (error instanceof SpecProblem) throw invalid(`in ${SPEC_PATH}, ${error.message}`);
-    throw error;
-  }
-  // okonomiyaki does not compare the two; hatcher does, because the server
-  // files an egg under its metadata's identity and clients look it up by file name.
+/**
+ * okonomiyaki does not compare the two; hatcher does, because the server
+ * files an egg under its metadata's identity and clients look it up by file name.
+ */
+function checkAgainstFilename(metadata: EggMetadata, fromName: EggFilename): void {
   if (metadata.name !== fromName.name.toLowerCase()) {
-    throw invalid(
+    throw new FormatProblem(
       `name "${metadata.eggBasename}" in ${SPEC_PATH} does not match the file name ` +
         `("${fromName.name}")`,
     );
   }
   if (metadata.version !== fromName.version) {
-    throw invalid(
+    throw new FormatProblem(
       `version "${metadata.version}" in ${SPEC_PATH} does not match the file name ` +
         `("${fromName.version}")`,
     );
   }
   if (metadata.build !== fromName.build) {
-    throw invalid(
+    throw new FormatProblem(
       `build ${metadata.build} in ${SPEC_PATH} does not match the file name (${fromName.build})`,
     );
   }
-  return metadata;
 }
 
 /**

@@ -13,16 +13,20 @@
  *
  * @module
  */
-import { defaultCpythonAbi, platformOs } from "./platforms.ts";
+import { parsePythonTag } from "./implementations.ts";
+import { defaultCpythonAbi, hasEnthoughtBuild, platformOs } from "./platforms.ts";
 import { SpecProblem } from "./spec_depend.ts";
+
+export { parsePythonTag } from "./implementations.ts";
 
 /**
  * The legacy platform keys of `spec/depend`, as written there.
  *
  * @example
  * ```ts
- * import type { LegacyPlatformKeys } from "@hatcher/hatcher";
- * const rh7: LegacyPlatformKeys = { arch: "amd64", platform: "linux2", osdist: "RedHat_7" };
+ * import { type LegacyPlatformKeys, readEggMetadata } from "@hatcher/hatcher";
+ * const { legacy }: { legacy: LegacyPlatformKeys } = await readEggMetadata("dist/numpy-1.26.4-1.egg");
+ * console.log(legacy.arch, legacy.platform, legacy.osdist); // amd64 linux2 RedHat_7
  * ```
  */
 export interface LegacyPlatformKeys {
@@ -87,15 +91,10 @@ function describe(keys: LegacyPlatformKeys): string {
 
 /** The macOS release okonomiyaki assumes for an egg of this Python, or undefined if none. */
 function macosRelease(arch: Arch, python: [number, number] | null): string | undefined {
-  if (atLeast(python, 3, 11)) return arch === "x86_64" || arch === "arm64" ? "12.0" : undefined;
-  if (atLeast(python, 3, 8)) return arch === "x86_64" || arch === "x86" ? "10.14" : undefined;
+  if (!hasEnthoughtBuild("osx", arch, python)) return undefined;
+  if (atLeast(python, 3, 11)) return "12.0";
+  if (atLeast(python, 3, 8)) return "10.14";
   return "10.6";
-}
-
-function windowsSupports(arch: Arch, python: [number, number] | null): boolean {
-  if (atLeast(python, 3, 11)) return arch !== "arm";
-  if (atLeast(python, 3, 8)) return arch === "x86_64" || arch === "x86";
-  return true;
 }
 
 /** An egg's platform: EDS name and PEP 425 platform tag. */
@@ -129,7 +128,7 @@ export function eggPlatform(keys: LegacyPlatformKeys, python: string | null): Eg
     os = "osx";
     pep425Tag = `macosx_${release.replace(".", "_")}_${bits}`;
   } else if (platform === "win32") {
-    if (!windowsSupports(arch, version) || arch === "arm") {
+    if (!hasEnthoughtBuild("win", arch, version) || arch === "arm") {
       throw unknown(`no Windows build for ${arch}`);
     }
     os = "win";
@@ -156,46 +155,6 @@ export function pythonTagFromPython(python: string | null): string | null {
   const match = /([0-9]+)\.([0-9]+)/.exec(python);
   if (!match) throw new SpecProblem(`"python" = '${python}' is not a Python version`);
   return `cp${match[1]}${match[2]}`;
-}
-
-/** A Python tag's implementation and version, e.g. `cp311` -> `cpython` 3.11. */
-export interface PythonTagParts {
-  /** `cpython`, `python` (generic `py` tags), `pypy`, `ironpython`, `jython`, or as written. */
-  implementation: string;
-  major: number;
-  minor: number;
-}
-
-const IMPLEMENTATIONS: Record<string, string> = {
-  cp: "cpython",
-  py: "python",
-  pp: "pypy",
-  ip: "ironpython",
-  jy: "jython",
-};
-
-/**
- * Parses a Python tag as okonomiyaki does: letters, then two or three digits
- * (`cp27`, `cp311`) or `major_minor` (`cp3_11`). Throws SpecProblem otherwise
- * (`none`, `py3`).
- */
-export function parsePythonTag(tag: string): PythonTagParts {
-  const match = /^([^0-9]+)([0-9_]+)/.exec(tag);
-  const invalid = () => new SpecProblem(`"python_tag" = '${tag}' is not a valid Python tag`);
-  if (!match) throw invalid();
-  const [, abbreviation, digits] = match as unknown as [string, string, string];
-  let major: number;
-  let minor: number;
-  if (digits.includes("_")) {
-    const parts = digits.split("_");
-    if (parts.length !== 2 || parts[0] === "" || parts[1] === "") throw invalid();
-    [major, minor] = [Number(parts[0]), Number(parts[1])];
-  } else if (digits.length > 1 && digits.length < 4) {
-    [major, minor] = [Number(digits[0]), Number(digits.slice(1))];
-  } else {
-    throw invalid();
-  }
-  return { implementation: IMPLEMENTATIONS[abbreviation] ?? abbreviation, major, minor };
 }
 
 /** okonomiyaki's ABI tag for metadata before 1.3 (`cp27m`; `cp38` from 3.8 on). */

@@ -16,7 +16,7 @@
  * @example
  * ```ts
  * import { PLATFORMS } from "@hatcher/hatcher";
- * const linux = PLATFORMS.filter((platform) => platform.startsWith("rh"));
+ * console.log(PLATFORMS.includes("rh8-arm64")); // true
  * ```
  */
 export const PLATFORMS: readonly string[] = [
@@ -67,6 +67,25 @@ export function platformOs(platform: string): "osx" | "linux" | "win" | undefine
   if (platform.startsWith("win-")) return "win";
   if (/^rh[0-9]+-/.test(platform)) return "linux";
   return undefined;
+}
+
+/**
+ * Whether okonomiyaki knows an Enthought build for macOS (`osx`) or Windows
+ * (`win`) on `arch` at Python (for a runtime: runtime) version `version`:
+ * from 3.8 on only x86 and x86_64; from 3.11 on macOS x86_64 and arm64,
+ * Windows x86, x86_64 and arm64. Earlier versions (and `null`) have every
+ * architecture.
+ */
+export function hasEnthoughtBuild(
+  os: "osx" | "win",
+  arch: string,
+  version: readonly [number, number] | null,
+): boolean {
+  const atLeast = (major: number, minor: number) =>
+    version !== null && (version[0] > major || (version[0] === major && version[1] >= minor));
+  if (atLeast(3, 11)) return os === "osx" ? arch === "x86_64" || arch === "arm64" : arch !== "arm";
+  if (atLeast(3, 8)) return arch === "x86_64" || arch === "x86";
+  return true;
 }
 
 /**

@@ -7,8 +7,10 @@
  * @module
  */
 
+import { FormatProblem } from "./artefact.ts";
+
 /** A problem in spec/depend text, worded to follow "Invalid ...: ". */
-export class SpecProblem extends Error {}
+export class SpecProblem extends FormatProblem {}
 
 /** A value of an assignment. */
 export type SpecValue = string | number | null | string[];

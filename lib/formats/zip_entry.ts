@@ -9,12 +9,8 @@
 import type { FileHandle } from "node:fs/promises";
 import { inflateRawSync } from "node:zlib";
 import { zip } from "../deps.ts";
-import {
-  type ArchiveLimits,
-  ArchiveProblem,
-  CENTRAL_DIRECTORY_BYTES_PER_ENTRY,
-  errorText,
-} from "./archive.ts";
+import { errorText, FormatProblem } from "./artefact.ts";
+import { type ArchiveLimits, CENTRAL_DIRECTORY_BYTES_PER_ENTRY } from "./archive.ts";
 
 /** Random-access zip.js reader over an open file; refuses oversized single reads. */
 class FileHandleReader extends zip.Reader<FileHandle> {
@@ -31,7 +27,7 @@ class FileHandleReader extends zip.Reader<FileHandle> {
   override async readUint8Array(index: number, length: number): Promise<Uint8Array> {
     const wanted = Math.max(0, Math.min(length, this.size - index));
     if (wanted > this.#maxReadBytes) {
-      throw new ArchiveProblem(
+      throw new FormatProblem(
         `the zip central directory is larger than ${this.#maxReadBytes} bytes`,
       );
     }
@@ -73,7 +69,7 @@ function crc32(data: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** Finds, checks and inflates `entryPath`; throws {@linkcode ArchiveProblem}. */
+/** Finds, checks and inflates `entryPath`; throws {@linkcode FormatProblem}. */
 export async function readZipEntry(
   handle: FileHandle,
   size: number,
@@ -91,32 +87,32 @@ export async function readZipEntry(
   try {
     for await (const entry of zipReader.getEntriesGenerator()) {
       if (++entries > maxEntries) {
-        throw new ArchiveProblem(`the archive has more than ${maxEntries} entries`);
+        throw new FormatProblem(`the archive has more than ${maxEntries} entries`);
       }
       if (isUnsafePath(entry.filename)) {
-        throw new ArchiveProblem(`unsafe path "${entry.filename}" in the archive`);
+        throw new FormatProblem(`unsafe path "${entry.filename}" in the archive`);
       }
       if (entry.filename === entryPath) {
-        if (found !== undefined) throw new ArchiveProblem(`${entryPath} appears twice`);
+        if (found !== undefined) throw new FormatProblem(`${entryPath} appears twice`);
         found = entry;
       }
     }
   } catch (error) {
-    if (error instanceof ArchiveProblem) throw error;
-    throw new ArchiveProblem(`not a valid zip archive (${errorText(error)})`, { cause: error });
+    if (error instanceof FormatProblem) throw error;
+    throw new FormatProblem(`not a valid zip archive (${errorText(error)})`, { cause: error });
   } finally {
     await zipReader.close();
   }
 
-  if (found === undefined || found.directory) throw new ArchiveProblem(`${entryPath} is missing`);
-  if (found.encrypted) throw new ArchiveProblem(`${entryPath} is encrypted`);
+  if (found === undefined || found.directory) throw new FormatProblem(`${entryPath} is missing`);
+  if (found.encrypted) throw new FormatProblem(`${entryPath} is encrypted`);
   const method = found.compressionMethod;
   if (method !== 0 && method !== 8) {
-    throw new ArchiveProblem(`${entryPath} uses unsupported compression method ${method}`);
+    throw new FormatProblem(`${entryPath} uses unsupported compression method ${method}`);
   }
   // Deflate never shrinks text below ~1/1000, nor grows it by more than a few bytes per block.
   if (found.uncompressedSize > maxEntryBytes || found.compressedSize > maxEntryBytes + 1024) {
-    throw new ArchiveProblem(`${entryPath} is larger than ${maxEntryBytes} bytes`);
+    throw new FormatProblem(`${entryPath} is larger than ${maxEntryBytes} bytes`);
   }
   let raw: Uint8Array;
   try {
@@ -125,7 +121,7 @@ export async function readZipEntry(
       useWebWorkers: false,
     });
   } catch (error) {
-    throw new ArchiveProblem(`cannot read ${entryPath} (${errorText(error)})`, { cause: error });
+    throw new FormatProblem(`cannot read ${entryPath} (${errorText(error)})`, { cause: error });
   }
   let data = raw;
   if (method === 8) {
@@ -133,18 +129,18 @@ export async function readZipEntry(
       data = inflateRawSync(raw, { maxOutputLength: maxEntryBytes });
     } catch (error) {
       if (error instanceof RangeError) {
-        throw new ArchiveProblem(`${entryPath} inflates to more than ${maxEntryBytes} bytes`);
+        throw new FormatProblem(`${entryPath} inflates to more than ${maxEntryBytes} bytes`);
       }
-      throw new ArchiveProblem(`${entryPath} is corrupt (${errorText(error)})`, { cause: error });
+      throw new FormatProblem(`${entryPath} is corrupt (${errorText(error)})`, { cause: error });
     }
   }
   if (data.length !== found.uncompressedSize) {
-    throw new ArchiveProblem(
+    throw new FormatProblem(
       `${entryPath} is corrupt (${data.length} bytes, the archive says ${found.uncompressedSize})`,
     );
   }
   if (found.crc32 !== undefined && crc32(data) !== found.crc32) {
-    throw new ArchiveProblem(`${entryPath} is corrupt (CRC-32 mismatch)`);
+    throw new FormatProblem(`${entryPath} is corrupt (CRC-32 mismatch)`);
   }
   return data;
 }

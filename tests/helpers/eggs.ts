@@ -111,7 +111,7 @@ function pkgInfo(spec: EggSpec): string {
 }
 
 /** A stream of `size` bytes: one random 1 MiB block, repeated. */
-function randomPayload(size: number): ReadableStream<Uint8Array> {
+export function randomPayload(size: number): ReadableStream<Uint8Array> {
   const block = new Uint8Array(1024 * 1024);
   for (let offset = 0; offset < block.length; offset += 65536) {
     crypto.getRandomValues(block.subarray(offset, offset + 65536));
@@ -266,14 +266,13 @@ export interface ZipBombOptions {
 }
 
 /**
- * Writes `<name>-1.0-1.egg`, a valid-looking egg whose `EGG-INFO/spec/depend`
- * is deflated zeros that inflate to more than 100 MB. Built in constant memory.
+ * An entry `name` of deflated zeros that inflate to `inflatedBytes` (128 MiB
+ * by default), with a declared size that may lie. Built in constant memory.
  */
-export async function writeZipBomb(
-  dir: string,
+export async function zipBombEntry(
   name: string,
   options: ZipBombOptions = {},
-): Promise<string> {
+): Promise<RawZipEntry> {
   const inflatedBytes = options.inflatedBytes ?? 128 * 1024 * 1024;
   const zeros = new Uint8Array(1024 * 1024);
   const deflater = createDeflateRaw({ level: 9 });
@@ -294,14 +293,20 @@ export async function writeZipBomb(
     data.set(chunk, offset);
     offset += chunk.length;
   }
+  return { name, data, method: 8, crc: crc >>> 0, size: options.declaredSize ?? inflatedBytes };
+}
+
+/**
+ * Writes `<name>-1.0-1.egg`, a valid-looking egg whose `EGG-INFO/spec/depend`
+ * is deflated zeros that inflate to more than 100 MB. Built in constant memory.
+ */
+export async function writeZipBomb(
+  dir: string,
+  name: string,
+  options: ZipBombOptions = {},
+): Promise<string> {
   const [, ...rest] = eggEntries({ name, version: "1.0", build: 1 });
-  const spec: RawZipEntry = {
-    name: "EGG-INFO/spec/depend",
-    data,
-    method: 8,
-    crc: crc >>> 0,
-    size: options.declaredSize ?? inflatedBytes,
-  };
+  const spec = await zipBombEntry("EGG-INFO/spec/depend", options);
   return await writeRawZip(join(dir, `${name}-1.0-1.egg`), [spec, ...rest]);
 }
 
