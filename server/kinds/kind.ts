@@ -50,7 +50,7 @@ export interface ArtefactKind<M> {
    */
   indexTags(params: PathParams): readonly string[] | undefined;
   /** The index document of the enabled artefacts of one repository and platform. */
-  index(artefacts: Artefact[], params: PathParams): unknown;
+  index(artefacts: Artefact[], params: PathParams, apiVersion: ApiVersion): unknown;
   /** What an item URL addresses. */
   address(params: PathParams, apiVersion: ApiVersion): ItemAddress;
   /** The metadata document of one artefact; also the upload's answer. */

@@ -140,12 +140,12 @@ export function registerArtefactRoutes<M>(
     return found;
   }
 
-  router.add("GET", kind.paths.index, async ({ request, params }) => {
+  router.add("GET", kind.paths.index, async ({ request, params, apiVersion }) => {
     const repository = await access(request, params, "list");
     const platform = requirePlatform(params.platform!);
     const tags = kind.indexTags(params);
     const place = { repositoryId: repository.id, kind: kind.name, platform };
-    return jsonResponse(kind.index(listIndexArtefacts(db, place, tags), params));
+    return jsonResponse(kind.index(listIndexArtefacts(db, place, tags), params, apiVersion));
   });
 
   // Disabled artefacts are included: batch uploads read them before re-indexing.
