@@ -21,12 +21,16 @@ import { parseBooleanEnv } from "./result.ts";
 export async function main(args: string[], io: IO = processIO()): Promise<number> {
   const runtime = { io, exitCode: ExitCode.ok as number };
   const program = buildProgram(runtime);
+  let code: number;
   try {
     await program.parseAsync(args, { from: "user" });
-    return runtime.exitCode;
+    code = runtime.exitCode;
   } catch (error) {
-    return report(error, io, wantsDebug(args));
+    code = report(error, io, wantsDebug(args));
   }
+  // The caller exits next: everything written must reach the pipe first.
+  await io.flush();
+  return code;
 }
 
 function report(error: unknown, io: IO, debug: boolean): number {
