@@ -173,11 +173,9 @@ Deno.test({
         ),
       };
       for (const [name, run] of Object.entries(runs)) {
-        assert.deepEqual(run, { code: 0, stdout: "", stderr: "" }, name);
-        assert.equal(
-          await sha256File(join(dir, `${name === "binary" ? "bun" : "node"}.egg`)),
-          await sha256File(egg),
-        );
+        const saved = join(dir, `${name === "binary" ? "bun" : "node"}.egg`);
+        assert.deepEqual(run, { code: 0, stdout: `Saved ${saved}\n`, stderr: "" }, name);
+        assert.equal(await sha256File(saved), await sha256File(egg));
       }
     });
   },

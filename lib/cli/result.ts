@@ -21,6 +21,11 @@ export interface CommandResult {
   data: unknown;
   /** What stdout shows; may be empty. */
   text: string;
+  /**
+   * What happened, in words, after `text` on stdout ("Uploaded x.egg",
+   * "Created repository acme/dev"); `--quiet` and `--json` leave it out.
+   */
+  report?: string;
   /** Exit code for a successful run that answers "no" (e.g. queries). @default {0} */
   exitCode?: number;
 }
@@ -57,13 +62,15 @@ export function runAction<A extends unknown[]>(
     const runtime = runtimes.get(root);
     if (!runtime) throw new Error("The program has no runtime attached");
     const globals = readGlobals(root);
-    // --quiet silences what is drawn on the terminal's stderr (context, progress).
+    // --quiet silences what is drawn on the terminal's stderr (context,
+    // progress) and the report of what happened.
     const io = globals.quiet ? { ...runtime.io, stderrIsTTY: false } : runtime.io;
     const context = createContext(io, globals);
     // Commander passes (...arguments, options, command); commands get both the
     // arguments and their own options.
     const result = await handler(context, ...actionArgs.slice(0, -1) as A);
-    runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text);
+    const report = globals.quiet ? "" : result.report ?? "";
+    runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text + report);
     runtime.exitCode = result.exitCode ?? 0;
   };
 }

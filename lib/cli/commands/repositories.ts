@@ -20,13 +20,17 @@ export async function listRepositoriesCommand(
   return { data: names, text: lines(names) };
 }
 
-/** `repositories create ORG REPO DESCRIPTION`: silent on success. */
+/** `repositories create ORG REPO DESCRIPTION`: says what it created. */
 export async function createRepositoryCommand(
   context: CommandContext,
   options: { organization: string; name: string; description: string },
 ): Promise<CommandResult> {
   await createRepository(await context.session(), options);
-  return { data: options, text: "" };
+  return {
+    data: options,
+    text: "",
+    report: `Created repository ${options.organization}/${options.name}\n`,
+  };
 }
 
 /** `repositories delete ORG REPO [--force] [-y]`: asks first on a terminal. */
