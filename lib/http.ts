@@ -51,9 +51,16 @@ export interface ClientOptions {
    */
   insecure?: boolean;
   /**
+   * PEM certificates of certificate authorities to trust besides the
+   * built-in ones, e.g. a company CA that signed the server's certificate:
+   * each a `-----BEGIN CERTIFICATE-----` block (one string may hold several).
+   * Used for every request: listings, logins, uploads and downloads.
+   */
+  caCerts?: readonly string[];
+  /**
    * The `fetch` to send every request with, e.g. a test double or a
    * proxy-aware one. An injected fetch decides about certificates itself, so
-   * `insecure` does not apply to it.
+   * `insecure` and `caCerts` do not apply to it.
    * @default {globalThis.fetch}
    */
   fetch?: typeof fetch;
@@ -175,9 +182,13 @@ export function createHttpClient(url: string, options: ClientOptions = {}): Http
     throw new RangeError(`Invalid retries "${retries}": must be a whole number, 0 or more`);
   }
   // An injected fetch is used for everything. Otherwise: node:http(s) where
-  // the runtime's fetch falls short (no TLS checks, streamed uploads).
-  const nodeFetch = options.fetch ? undefined : createNodeFetch({ verifyTls: !options.insecure });
-  const plainFetch = options.fetch ?? (options.insecure ? nodeFetch! : globalThis.fetch);
+  // the runtime's fetch falls short (TLS settings per client, streamed uploads).
+  const caCerts = options.caCerts?.length ? options.caCerts : undefined;
+  const nodeFetch = options.fetch
+    ? undefined
+    : createNodeFetch({ verifyTls: !options.insecure, caCerts });
+  const customTls = serverUrl.startsWith("https:") && (options.insecure || caCerts);
+  const plainFetch = options.fetch ?? (customTls ? nodeFetch! : globalThis.fetch);
   return {
     serverUrl,
     apiRoot: `${serverUrl}/api/v${apiVersion}/json`,

@@ -82,7 +82,7 @@ const states = new WeakMap<Session, SessionState>();
  *
  * @param url The server's root URL, e.g. `https://eds.example.com`.
  * @param credentials `{ username, password }` or `{ token }`; the password wins when both are given.
- * @param options Connection options: `insecure`, `fetch`, `timeout`, `signal`, `apiVersion`.
+ * @param options Connection options: `insecure`, `caCerts`, `fetch`, `timeout`, `signal`, `apiVersion`.
  * @returns A session to pass to the other library functions.
  * @throws {TypeError} When the credentials are incomplete or the URL is invalid.
  * @throws {AuthenticationError} When the server refuses the credentials.

@@ -11,6 +11,7 @@
  */
 import { type ApiVersion, type Credentials, login, type Session } from "../../mod.ts";
 import { normalizeServerUrl } from "../http.ts";
+import { chooseCaCert, readCaCerts } from "./ca_certs.ts";
 import { type Config, configPath, DEFAULT_PROFILE, type Profile, readConfig } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import type { IO } from "./io.ts";
@@ -20,6 +21,8 @@ import { readPassword } from "./prompt.ts";
 export interface GlobalOptions {
   url?: string;
   insecure: boolean;
+  /** `--ca-cert` or `HATCHER_CA_CERT`: a PEM file of extra trusted authorities. */
+  caCert?: string;
   username?: string;
   password?: string;
   token?: string;
@@ -46,6 +49,8 @@ export type AuthChoice =
 export interface ConnectionSettings {
   url: string;
   insecure: boolean;
+  /** Extra trusted certificate authorities (PEM), if any. */
+  caCerts: string[] | undefined;
   auth: AuthChoice;
   /** The profile that supplied something, if any. */
   profileName: string;
@@ -140,7 +145,9 @@ async function resolveSettings(context: CommandContext): Promise<ConnectionSetti
     : applies && profile?.insecure === true;
   const profileToken = applies ? { name: profileName, token: profile?.token } : undefined;
   const auth = chooseAuth(globals, profileToken);
-  return { url, insecure, auth, profileName, profile };
+  const ca = chooseCaCert(globals, url, applies ? { name: profileName, ...profile } : undefined);
+  const caCerts = ca ? await readCaCerts(ca) : undefined;
+  return { url, insecure, caCerts, auth, profileName, profile };
 }
 
 function sameServer(a: string, b: string | undefined): boolean {
@@ -153,9 +160,13 @@ function sameServer(a: string, b: string | undefined): boolean {
 }
 
 async function openSession(context: CommandContext): Promise<Session> {
-  const { url, insecure, auth } = await context.settings();
+  const { url, insecure, caCerts, auth } = await context.settings();
   const credentials: Credentials = auth.kind === "password"
     ? { username: auth.username, password: auth.password ?? await readPassword(context.io) }
     : { token: auth.token };
-  return await login(url, credentials, { insecure, apiVersion: context.globals.apiVersion });
+  return await login(url, credentials, {
+    insecure,
+    caCerts,
+    apiVersion: context.globals.apiVersion,
+  });
 }

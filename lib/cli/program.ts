@@ -45,6 +45,12 @@ export function buildProgram(runtime: Runtime): Command {
         .env("HATCHER_INSECURE"),
     )
     .addOption(
+      new Option(
+        "--ca-cert <file>",
+        "also trust the certificate authorities in this PEM file (e.g. your company's CA)",
+      ).env("HATCHER_CA_CERT"),
+    )
+    .addOption(
       new Option("-U, --username <email>", "user name for password authentication")
         .env("HATCHER_USERNAME"),
     )

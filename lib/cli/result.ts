@@ -83,7 +83,7 @@ export function readGlobals(root: Command): GlobalOptions {
     return typeof value === "string" && value !== "" ? value : undefined;
   };
   const sources: Record<string, "cli" | "env"> = {};
-  for (const key of ["url", "insecure", "username", "password", "token", "profile"]) {
+  for (const key of ["url", "insecure", "caCert", "username", "password", "token", "profile"]) {
     const source = root.getOptionValueSource(key);
     if (source === "cli" || source === "env") sources[key] = source as "cli" | "env";
   }
@@ -93,6 +93,7 @@ export function readGlobals(root: Command): GlobalOptions {
   return {
     url: text("url"),
     insecure: flagValue(root, "insecure", "HATCHER_INSECURE"),
+    caCert: text("caCert"),
     username: text("username"),
     password: typeof raw.password === "string" ? raw.password : undefined,
     token: text("token"),
