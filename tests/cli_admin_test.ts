@@ -196,7 +196,6 @@ Deno.test("bad names, missing objects and duplicates are clear one-line errors",
     [["organizations", "create", "--", "-leading-dash", "x"], /name/i],
     [["repositories", "create", "acme", "a/b", "x"], /name/i],
     [["repositories", "create", "acme", "x".repeat(65), "x"], /name/i],
-    [["teams", "create", "acme", "t", "superuser"], /read-index/],
     [["organizations", "create", "acme", "again"], /already exists/],
     [["repositories", "list", "nosuchorg"], /nosuchorg/],
     [["teams", "metadata", "acme", "nosuchteam"], /nosuchteam/],
@@ -204,6 +203,9 @@ Deno.test("bad names, missing objects and duplicates are clear one-line errors",
     [["users", "delete", "acme", "nobody@acme.test", "-y"], /nobody@acme\.test/],
     [["repositories", "delete", "acme", "nosuchrepo", "-y"], /nosuchrepo/],
   ];
+  const group = await root(["teams", "create", "acme", "t", "superuser"]);
+  assert.equal(group.code, 2, "a bad team group is a usage error");
+  assert.match(group.stderr, /^Unknown team group 'superuser': use one of read-index, /);
   for (const [args, message] of failures) {
     const run = await root(args);
     assert.equal(run.code, 1, `${args.join(" ")}: ${run.stderr}`);

@@ -225,7 +225,7 @@ Deno.test("batch-upload: a bad egg fails the batch before anything is sent", asy
       good,
       bad,
     ]);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, "a local file problem");
     assert.equal(run.stderr.split("\n").length, 2, run.stderr);
     assert.match(run.stderr, /bad-1\.0-1\.egg/);
     assert.match(run.stderr, /nothing was uploaded/);
@@ -315,7 +315,7 @@ Deno.test("bad eggs and bad files are refused before anything is sent", async ()
     ];
     for (const [file, message] of cases) {
       const run = await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, file]);
-      assert.equal(run.code, 1, `${file}: ${run.stderr}`);
+      assert.equal(run.code, 2, `a local file problem, ${file}: ${run.stderr}`);
       assert.equal(run.stderr.split("\n").length, 2, run.stderr);
       assert.match(run.stderr, message);
     }

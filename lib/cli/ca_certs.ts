@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import process from "node:process";
+import { normalizeServerUrl } from "../http.ts";
 import type { Profile } from "./config.ts";
 import type { GlobalOptions } from "./context.ts";
 import { UsageError } from "./errors.ts";
@@ -33,8 +34,16 @@ export function chooseCaCert(
   }
   if (profile?.caCert) return { file: profile.caCert, source: `profile "${profile.name}"` };
   const system = process.env.SSL_CERT_FILE;
-  if (system && /^https:/i.test(url.trim())) return { file: system, source: "SSL_CERT_FILE" };
+  if (system && isHttps(url)) return { file: system, source: "SSL_CERT_FILE" };
   return undefined;
+}
+
+function isHttps(url: string): boolean {
+  try {
+    return normalizeServerUrl(url).startsWith("https:");
+  } catch {
+    return false;
+  }
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;

@@ -37,8 +37,9 @@ const ESCAPE_SEQUENCE = /\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g;
  */
 async function readHidden(prompt: string, io: IO): Promise<string> {
   const stdin = process.stdin;
-  io.stderr.write(prompt);
+  // Echo goes off before the prompt shows: keys typed at once are not echoed either.
   stdin.setRawMode(true);
+  io.stderr.write(prompt);
   stdin.setEncoding("utf8");
   stdin.resume();
   try {

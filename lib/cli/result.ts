@@ -6,7 +6,9 @@
  * @module
  */
 import process from "node:process";
+import { AuthenticationError } from "../errors.ts";
 import { type CommandContext, createContext, type GlobalOptions } from "./context.ts";
+import { authenticationHint } from "./hints.ts";
 import type { Command } from "./deps.ts";
 import { UsageError } from "./errors.ts";
 import { sortedJson } from "./format.ts";
@@ -34,6 +36,8 @@ export interface CommandResult {
 export interface Runtime {
   io: IO;
   exitCode: number;
+  /** A second line for the error of this run, shown on a terminal (e.g. where credentials came from). */
+  hint?: string;
 }
 
 const runtimes = new WeakMap<Command, Runtime>();
@@ -68,7 +72,15 @@ export function runAction<A extends unknown[]>(
     const context = createContext(io, globals);
     // Commander passes (...arguments, options, command); commands get both the
     // arguments and their own options.
-    const result = await handler(context, ...actionArgs.slice(0, -1) as A);
+    let result: CommandResult;
+    try {
+      result = await handler(context, ...actionArgs.slice(0, -1) as A);
+    } catch (error) {
+      if (error instanceof AuthenticationError && io.stderrIsTTY) {
+        runtime.hint = authenticationHint(globals, context.configFile);
+      }
+      throw error;
+    }
     const report = globals.quiet ? "" : result.report ?? "";
     runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text + report);
     runtime.exitCode = result.exitCode ?? 0;

@@ -5,6 +5,7 @@
  * @module
  */
 import { stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import {
   batchUploadEggs,
   deleteEgg,
@@ -26,13 +27,15 @@ import { deleteConfirmed } from "../deletion.ts";
 import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
+import { withSuggestions } from "../suggestions.ts";
 
 /** `eggs list ORG REPO PLATFORM PYTHON_TAG`: `Egg Name | Python Tag`, natural order. */
 export async function listEggsCommand(
   context: CommandContext,
   options: Omit<EggRef, "name" | "version">,
 ): Promise<CommandResult> {
-  const eggs = await listEggs(await context.session(), options);
+  const session = await context.session();
+  const eggs = await withSuggestions(session, options, () => listEggs(session, options));
   const rows = eggs.map((egg) => [egg.filename, egg.pythonTag ?? "none"]);
   return {
     data: eggs,
@@ -45,7 +48,12 @@ export async function eggMetadataCommand(
   context: CommandContext,
   options: EggRef,
 ): Promise<CommandResult> {
-  const { raw, ...info } = await getEggMetadata(await context.session(), options);
+  const session = await context.session();
+  const { raw, ...info } = await withSuggestions(
+    session,
+    options,
+    () => getEggMetadata(session, options),
+  );
   // The text is the server's own document; --json prints the library's camelCase shape.
   return { data: info, text: sortedJson(raw) };
 }
@@ -55,6 +63,7 @@ export async function downloadEggCommand(
   context: CommandContext,
   options: EggRef & { destination: string },
 ): Promise<CommandResult> {
+  await requireSaveLocation(options.destination);
   const session = await context.session();
   writeContextHeader(context.io, [
     ["Egg download", `${options.name}-${options.version}`],
@@ -64,10 +73,11 @@ export async function downloadEggCommand(
   ]);
   const progress = createProgress(context.io, "Downloading");
   try {
-    const result = await downloadEgg(session, options, {
-      destination: options.destination,
-      onProgress: (done, total) => progress.update(done, total),
-    });
+    const result = await withSuggestions(session, options, () =>
+      downloadEgg(session, options, {
+        destination: options.destination,
+        onProgress: (done, total) => progress.update(done, total),
+      }));
     const report = result.downloaded
       ? `Saved ${result.path}\n`
       : `Kept ${result.path}: an identical file (same SHA-256) was already there\n`;
@@ -86,7 +96,7 @@ export async function deleteEggCommand(
     context,
     `${options.name}-${options.version} (${options.pythonTag}) from ${options.organization}/${options.repository}`,
     options.yes,
-    (session) => deleteEgg(session, options),
+    (session) => withSuggestions(session, options, () => deleteEgg(session, options)),
   );
   const { yes: _yes, ...target } = options;
   return { data: { ...target, deleted: true }, text: "" };
@@ -219,6 +229,34 @@ export async function updateIndexCommand(
       `${options.organization}/${options.repository} for ${options.platform}: ` +
       `${eggs.map((egg) => egg.filename).join(", ")}\n`,
   };
+}
+
+/**
+ * Where a download goes must exist: a directory, or a file name in one
+ * (a usage error before any request otherwise).
+ */
+async function requireSaveLocation(destination: string): Promise<void> {
+  try {
+    await stat(destination);
+    return;
+  } catch {
+    // Not there: then it names a new file, whose directory must exist.
+  }
+  if (/[\\/]$/.test(destination)) {
+    throw new UsageError(`Cannot save to ${destination}: the directory does not exist`);
+  }
+  const directory = dirname(destination);
+  let isDirectory = false;
+  try {
+    isDirectory = (await stat(directory)).isDirectory();
+  } catch {
+    throw new UsageError(
+      `Cannot save to ${destination}: the directory ${directory} does not exist`,
+    );
+  }
+  if (!isDirectory) {
+    throw new UsageError(`Cannot save to ${destination}: ${directory} is not a directory`);
+  }
 }
 
 /** Missing or non-file paths are usage errors, found before any request. */

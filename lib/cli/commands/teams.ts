@@ -25,6 +25,8 @@ import { lines, sortedJson } from "../format.ts";
 import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
+import { UsageError } from "../errors.ts";
+import { nearest } from "../suggestions.ts";
 
 /** `teams list ORG`: a `Name | Group` table, sorted by name. */
 export async function listTeamsCommand(
@@ -41,6 +43,13 @@ export async function createTeamCommand(
   context: CommandContext,
   options: TeamRef & { group: string },
 ): Promise<CommandResult> {
+  if (!(TEAM_GROUPS as readonly string[]).includes(options.group)) {
+    const near = nearest(options.group, [...TEAM_GROUPS]);
+    throw new UsageError(
+      `Unknown team group '${options.group}': use one of ${TEAM_GROUPS.join(", ")}` +
+        (near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : ""),
+    );
+  }
   await createTeam(await context.session(), options);
   return {
     data: options,
