@@ -15,6 +15,7 @@ import { registerRepositories } from "./commands/repositories.ts";
 import { registerTeams } from "./commands/teams.ts";
 import { registerUsers } from "./commands/users.ts";
 import { Command, Option } from "./deps.ts";
+import { registerHelp } from "./help.ts";
 import { UsageError } from "./errors.ts";
 import { attachRuntime, readGlobals, type Runtime } from "./result.ts";
 
@@ -91,6 +92,7 @@ export function buildProgram(runtime: Runtime): Command {
   registerEggs(program);
   registerCatalogue(program);
   registerCompletions(program);
+  registerHelp(program);
   attachRuntime(program, runtime);
   return program;
 }

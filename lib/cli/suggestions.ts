@@ -105,12 +105,14 @@ function nearestText(
 export function nearest(value: string, candidates: string[]): string[] {
   const limit = Math.max(2, Math.floor(value.length / 3));
   return candidates
-    .map((candidate) => ({
-      candidate,
-      distance: isSubsequence(value, candidate) ? 1 : editDistance(value, candidate),
-    }))
+    .map((candidate) => {
+      const edits = editDistance(value, candidate);
+      return { candidate, edits, distance: isSubsequence(value, candidate) ? 1 : edits };
+    })
     .filter(({ distance }) => distance <= limit)
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .sort((a, b) =>
+      a.distance - b.distance || a.edits - b.edits || a.candidate.localeCompare(b.candidate)
+    )
     .slice(0, 3)
     .map(({ candidate }) => candidate);
 }
