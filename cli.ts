@@ -3,7 +3,8 @@
  *
  * Run it with `deno run -A cli.ts --help`, straight from a URL, or as the
  * bundled single-file binary. The work happens in `lib/cli/main.ts`; this file
- * only hands over the arguments and exits with the code it gets back.
+ * only hands over the arguments and exits with the code it gets back (`main`
+ * resolves once its output has reached stdout and stderr).
  *
  * @module
  */

@@ -17,6 +17,7 @@ import {
   uploadEgg,
 } from "./eggs.ts";
 import type { Session } from "./session.ts";
+import { waitUntilVisible } from "./egg_visibility.ts";
 
 /**
  * Options of {@linkcode batchUploadEggs}.
@@ -52,6 +53,14 @@ export interface BatchUploadOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called once each egg is checked locally (before any upload). */
   onChecked?: (egg: LocalEgg) => void;
+  /**
+   * Before re-indexing, how many times (1 s apart) to look for the uploaded
+   * eggs on the server: the original hatcher's `--index_timeout`.
+   * @default {10}
+   */
+  indexTimeout?: number;
+  /** Called once the uploaded eggs are visible: on which attempt, of how many. */
+  onVisible?: (attempt: number, attempts: number) => void;
 }
 
 /**
@@ -128,7 +137,12 @@ export async function batchUploadEggs(
 
   if (options.index ?? true) {
     const toIndex = [...result.uploaded, ...result.unchanged];
-    if (toIndex.length > 0) await reindexEggs(session, target, toIndex);
+    if (toIndex.length > 0) {
+      const attempts = options.indexTimeout ?? 10;
+      const attempt = await waitUntilVisible(session, target, result.uploaded, { attempts, jobs });
+      options.onVisible?.(attempt, attempts);
+      await reindexEggs(session, target, toIndex);
+    }
     result.indexed = true;
   }
   return result;

@@ -271,7 +271,9 @@ export class TlsError extends ConnectionError {
   constructor(url: string, reason: string, options?: ErrorOptions) {
     super(
       `TLS certificate verification failed for ${url} (${reason}). ` +
-        "To connect to it insecurely, pass the `--insecure` flag (library: `insecure: true`)",
+        "If your organization's certificate authority signed it, pass that CA with " +
+        "`--ca-cert FILE` (library: `caCerts`); to connect insecurely, pass the `--insecure` " +
+        "flag (library: `insecure: true`)",
       url,
       options,
     );

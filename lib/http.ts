@@ -51,9 +51,16 @@ export interface ClientOptions {
    */
   insecure?: boolean;
   /**
+   * PEM certificates of certificate authorities to trust besides the
+   * built-in ones, e.g. a company CA that signed the server's certificate:
+   * each a `-----BEGIN CERTIFICATE-----` block (one string may hold several).
+   * Used for every request: listings, logins, uploads and downloads.
+   */
+  caCerts?: readonly string[];
+  /**
    * The `fetch` to send every request with, e.g. a test double or a
    * proxy-aware one. An injected fetch decides about certificates itself, so
-   * `insecure` does not apply to it.
+   * `insecure` and `caCerts` do not apply to it.
    * @default {globalThis.fetch}
    */
   fetch?: typeof fetch;
@@ -142,12 +149,22 @@ export function normalizeServerUrl(url: string): string {
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new TypeError(`Unsupported URL scheme "${parsed.protocol}" in "${sanitizeUrl(trimmed)}"`);
   }
+  if (API_PATH.test(parsed.pathname)) {
+    const root = `${parsed.origin}${parsed.pathname.replace(API_PATH, "")}`;
+    throw new TypeError(
+      `The server URL "${sanitizeUrl(trimmed)}" includes the API path: give the server's root, ` +
+        `"${root}"`,
+    );
+  }
   parsed.username = "";
   parsed.password = "";
   parsed.search = "";
   parsed.hash = "";
   return parsed.href.replace(/\/+$/, "");
 }
+
+/** `/api/v1/json` (or v0) at the end of a URL: the API root, not the server's. */
+const API_PATH = /\/api\/v\d+\/json\/*$/;
 
 /** Removes user info from a URL so it can go into a message. */
 export function sanitizeUrl(url: string): string {
@@ -175,9 +192,13 @@ export function createHttpClient(url: string, options: ClientOptions = {}): Http
     throw new RangeError(`Invalid retries "${retries}": must be a whole number, 0 or more`);
   }
   // An injected fetch is used for everything. Otherwise: node:http(s) where
-  // the runtime's fetch falls short (no TLS checks, streamed uploads).
-  const nodeFetch = options.fetch ? undefined : createNodeFetch({ verifyTls: !options.insecure });
-  const plainFetch = options.fetch ?? (options.insecure ? nodeFetch! : globalThis.fetch);
+  // the runtime's fetch falls short (TLS settings per client, streamed uploads).
+  const caCerts = options.caCerts?.length ? options.caCerts : undefined;
+  const nodeFetch = options.fetch
+    ? undefined
+    : createNodeFetch({ verifyTls: !options.insecure, caCerts });
+  const customTls = serverUrl.startsWith("https:") && (options.insecure || caCerts);
+  const plainFetch = options.fetch ?? (customTls ? nodeFetch! : globalThis.fetch);
   return {
     serverUrl,
     apiRoot: `${serverUrl}/api/v${apiVersion}/json`,
@@ -394,10 +415,36 @@ function classifyFetchFailure(error: unknown, url: string): HatcherError {
     reasons.push(typeof code === "string" ? `${current.message} [${code}]` : current.message);
   }
   const reason = innermostReason(reasons);
+  const mismatch = schemeMismatch(reasons.join(" "), url);
+  if (mismatch) return new ConnectionError(mismatch, url, { cause: error });
   if (reasons.some((text) => TLS_FAILURE.test(text))) {
     return new TlsError(url, reason, { cause: error });
   }
   return new ConnectionError(`Cannot connect to ${url}: ${reason}`, url, { cause: error });
+}
+
+/** A TLS client that got a plain-HTTP answer, in rustls', OpenSSL's and BoringSSL's words. */
+const PLAIN_HTTP_ANSWER =
+  /InvalidContentType|wrong version number|WRONG_VERSION_NUMBER|Does the server speak TLS|packet length too long/i;
+/** A plain-HTTP client that got a TLS answer (hyper, llhttp); Bun only sees the reset. */
+const TLS_ANSWER = /invalid HTTP version|Expected HTTP\/|HPE_INVALID_CONSTANT/i;
+const RESET = /ECONNRESET|closed unexpectedly|socket hang up/i;
+
+/** The likely cause when the URL's scheme does not match what the port speaks. */
+function schemeMismatch(reasons: string, url: string): string | undefined {
+  const { protocol, host } = new URL(url);
+  if (protocol === "https:" && PLAIN_HTTP_ANSWER.test(reasons)) {
+    return `https://${host}/ answered without TLS: if it is a plain-HTTP server, ` +
+      `use http://${host} as the server URL (https:// is assumed without a scheme)`;
+  }
+  if (protocol === "http:" && TLS_ANSWER.test(reasons)) {
+    return `http://${host}/ answered in TLS, not plain HTTP: use https://${host} as the server URL`;
+  }
+  if (protocol === "http:" && RESET.test(reasons)) {
+    return `Cannot connect to ${url}: the connection was reset ` +
+      `(if the server speaks TLS on this port, use https://${host})`;
+  }
+  return undefined;
 }
 
 /** Plain words for the TLS failures of rustls (Deno) and OpenSSL (Node, Bun). */
@@ -415,7 +462,8 @@ const TLS_REASONS: [RegExp, string][] = [
 function innermostReason(reasons: string[]): string {
   const all = reasons.join(" ");
   for (const [pattern, words] of TLS_REASONS) if (pattern.test(all)) return words;
-  const last = reasons.at(-1) ?? "unknown error";
+  // Bun: "The socket connection was closed unexpectedly. For more information, pass ..."
+  const last = (reasons.at(-1) ?? "unknown error").replace(/\s*For more information, pass .*$/, "");
   // Deno: "error sending request for url (...): client error (Connect): tcp connect error: ..."
   const parts = last.split(/\): |: /);
   return (parts.at(-1) ?? last).trim() || last;

@@ -2,8 +2,9 @@
  * A `fetch`-compatible function over `node:http` and `node:https`, for the two
  * things the runtime's `fetch` does badly here:
  *
- * - skipping TLS certificate verification (`--insecure`): Deno's `fetch` has
- *   no per-request switch, only a process-wide runtime flag;
+ * - TLS settings per client: skipping certificate verification (`--insecure`)
+ *   and trusting extra certificate authorities (`--ca-cert`); Deno's `fetch`
+ *   has neither, only process-wide runtime flags (`DENO_CERT`);
  * - streaming request bodies (uploads): Deno's `fetch` sends a streamed body
  *   in small pieces at a crawl once the server applies back-pressure (about
  *   20 MB/s on loopback), while `node:http` keeps the pipe full.
@@ -23,6 +24,15 @@ async function nodeModules(protocol: string) {
   return { request, Readable };
 }
 
+/**
+ * The trusted set: the runtime's built-in authorities plus `extra`, since
+ * node's `ca` option replaces the built-in set instead of adding to it.
+ */
+async function trustedAuthorities(extra: readonly string[]): Promise<string[]> {
+  const { rootCertificates } = await import("node:tls");
+  return [...rootCertificates, ...extra];
+}
+
 type StreamModule = Awaited<ReturnType<typeof nodeModules>>["Readable"];
 
 /** Statuses whose responses must not have a body in the Fetch API. */
@@ -35,12 +45,17 @@ export interface NodeFetchOptions {
    * @default {true}
    */
   verifyTls?: boolean;
+  /**
+   * PEM certificates of authorities to trust besides the built-in ones
+   * (e.g. a company CA), each a `-----BEGIN CERTIFICATE-----` block.
+   */
+  caCerts?: readonly string[];
 }
 
 /**
  * Creates a fetch function that sends requests with `node:http(s)`.
  *
- * @param options `verifyTls: false` accepts any certificate.
+ * @param options `verifyTls: false` accepts any certificate; `caCerts` adds trusted authorities.
  * @returns A function with the signature of `fetch`.
  *
  * @example Talk to a server with a self-signed certificate
@@ -53,6 +68,7 @@ export interface NodeFetchOptions {
  */
 export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
   const verifyTls = options.verifyTls ?? true;
+  let ca: Promise<string[]> | undefined;
   return async function nodeFetch(input, init) {
     // Read the parts without building a Request, which would lock a stream body.
     const source = input instanceof Request ? input : undefined;
@@ -66,12 +82,16 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
     const body = init?.body ?? source?.body ?? null;
     const signal = init?.signal ?? source?.signal ?? undefined;
     const { request: send, Readable } = await nodeModules(url.protocol);
+    const authorities = url.protocol === "https:" && options.caCerts?.length
+      ? await (ca ??= trustedAuthorities(options.caCerts))
+      : undefined;
 
     return await new Promise<Response>((resolve, reject) => {
       const outgoing = send(url, {
         method,
         headers,
         rejectUnauthorized: verifyTls,
+        ...(authorities ? { ca: authorities } : {}),
         signal,
       }, (incoming) => resolve(toResponse(incoming, method, Readable)));
       outgoing.on("error", (cause) => {

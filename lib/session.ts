@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { AuthenticationError, HatcherError } from "./errors.ts";
+import { AuthenticationError, HatcherError, HttpError } from "./errors.ts";
 import {
   type ApiVersion,
   type ClientOptions,
@@ -83,7 +83,7 @@ const states = new WeakMap<Session, SessionState>();
  *
  * @param url The server's root URL, e.g. `https://eds.example.com`.
  * @param credentials `{ username, password }` or `{ token }`; the password wins when both are given.
- * @param options Connection options: `insecure`, `fetch`, `timeout`, `signal`, `apiVersion`.
+ * @param options Connection options: `insecure`, `caCerts`, `fetch`, `timeout`, `signal`, `apiVersion`.
  * @returns A session to pass to the other library functions.
  * @throws {TypeError} When the credentials are incomplete or the URL is invalid.
  * @throws {AuthenticationError} When the server refuses the credentials.
@@ -175,12 +175,36 @@ function authorizationFor(credentials: Credentials): string {
 }
 
 async function exchange(client: HttpClient, authorization: string): Promise<string> {
-  const response = await sendRequest(client, "POST", "auth/tokens/auth", { authorization });
-  const body = await readJson<{ token?: unknown }>(response);
-  if (typeof body.token !== "string" || body.token === "") {
+  let body: { token?: unknown };
+  try {
+    const response = await sendRequest(client, "POST", "auth/tokens/auth", { authorization });
+    body = await readJson<{ token?: unknown }>(response);
+  } catch (error) {
+    throw notAnEds(client, error) ?? error;
+  }
+  if (typeof body?.token !== "string" || body.token === "") {
     throw new HatcherError("The server did not return a session token");
   }
   return body.token;
+}
+
+/**
+ * The login request is the first one: a 404, 405 or 501, or an answer that
+ * is not JSON, means the URL does not point at an EDS server (a wrong port,
+ * another web server, a path too many).
+ */
+function notAnEds(client: HttpClient, error: unknown): HatcherError | undefined {
+  const status = error instanceof HttpError ? error.status : undefined;
+  const notJson = !(error instanceof HttpError) && error instanceof HatcherError &&
+    error.message.startsWith("Invalid JSON");
+  if (status !== 404 && status !== 405 && status !== 501 && !notJson) return undefined;
+  const path = new URL(client.serverUrl).pathname;
+  const hint = path === "/" ? "" : `; is ${path} part of the server's address?`;
+  return new HatcherError(
+    `${client.serverUrl}/ does not answer like an EDS server ` +
+      `(no /api/v${client.apiVersion}/json)${hint}`,
+    { cause: error },
+  );
 }
 
 /**

@@ -5,7 +5,8 @@
  *    checks that it prints the version under both `node` and `deno run`;
  * 2. `bun build --compile --minify --bytecode` of that bundle for each target →
  *    `dist/hatcher-<os>-<arch>[.exe]` (retried without `--bytecode` if bun
- *    refuses it for a target), running the one that matches this machine;
+ *    refuses it for a target), running the one that matches this machine (and
+ *    linux-arm64 under qemu-user where it is installed);
  * 3. `dist/SHA256SUMS` (`cd dist && sha256sum -c SHA256SUMS`), written last.
  *
  * Earlier outputs are removed first, so `dist/` holds exactly this build.
@@ -145,6 +146,19 @@ function hostTarget(): Target | undefined {
   return (TARGETS as readonly string[]).includes(target) ? target as Target : undefined;
 }
 
+/** Debian's aarch64 C library (libc6-arm64-cross), which the arm64 binary links against. */
+const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
+
+/** qemu-user and the aarch64 C library are installed (`.ci/run` installs them). */
+async function hasQemuArm64(): Promise<boolean> {
+  if (!(await exists(join(ARM64_SYSROOT, "lib", "ld-linux-aarch64.so.1")))) return false;
+  try {
+    return (await run("qemu-aarch64-static", ["--version"])).code === 0;
+  } catch {
+    return false;
+  }
+}
+
 async function compile(target: Target): Promise<Built> {
   const file = binaryName(target);
   const base = [
@@ -173,6 +187,13 @@ async function compile(target: Target): Promise<Built> {
   if (target === hostTarget()) {
     await expectVersion(`dist/${file}`, join(DIST, file), []);
     note += "; ran --version";
+  } else if (target === "linux-arm64" && hostTarget() === "linux-x64" && await hasQemuArm64()) {
+    await expectVersion(`dist/${file} under qemu`, "qemu-aarch64-static", [
+      "-L",
+      ARM64_SYSROOT,
+      join(DIST, file),
+    ]);
+    note += "; ran --version under qemu";
   }
   return { file, seconds, note };
 }

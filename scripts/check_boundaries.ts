@@ -12,7 +12,7 @@ import { relative } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 
 const root = fromFileUrl(new URL("..", import.meta.url));
-const DEPENDENCY_MODULES = new Set(["lib/deps.ts", "lib/cli/deps.ts", "lib/cli/prompt_deps.ts"]);
+const DEPENDENCY_MODULES = new Set(["lib/deps.ts", "lib/cli/deps.ts"]);
 const problems: string[] = [];
 
 async function moduleGraph(entry: string): Promise<string[]> {

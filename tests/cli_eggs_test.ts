@@ -38,7 +38,11 @@ Deno.test("upload, list, metadata and download round-trip the exact bytes", asyn
       packages: ["mkl 2021.4.0-1"],
     });
     const upload = await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, egg]);
-    assert.deepEqual(upload, { code: 0, stdout: "", stderr: "" }, "no progress bar on a pipe");
+    assert.deepEqual(
+      upload,
+      { code: 0, stdout: "Uploaded numpy-1.26.4-1.egg\n", stderr: "" },
+      "no progress bar on a pipe",
+    );
     assert.deepEqual(await listed(server), ["numpy-1.26.4-1.egg"]);
     const list = ok(await hatcher(server, USERS.reader, ["eggs", "list", ...INDEX]));
     assert.equal(list, "Egg Name           | Python Tag\nnumpy-1.26.4-1.egg | cp311\n");
@@ -62,15 +66,15 @@ Deno.test("upload, list, metadata and download round-trip the exact bytes", asyn
       "1.26.4-1",
       downloads,
     ]);
-    assert.deepEqual(download, { code: 0, stdout: "", stderr: "" });
     const saved = join(downloads, "numpy-1.26.4-1.egg");
+    assert.deepEqual(download, { code: 0, stdout: `Saved ${saved}\n`, stderr: "" });
     assert.equal(await sha256File(saved), await sha256File(egg));
     assert.deepEqual(await filesUnder(downloads), [saved], "no partial file left");
 
     // Already there with the right checksum: kept, not downloaded again.
     const before = (await Deno.stat(saved)).mtime!.getTime();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    ok(
+    const kept = ok(
       await hatcher(server, USERS.reader, [
         "eggs",
         "download",
@@ -80,6 +84,7 @@ Deno.test("upload, list, metadata and download round-trip the exact bytes", asyn
         downloads,
       ]),
     );
+    assert.equal(kept, `Kept ${saved}: an identical file (same SHA-256) was already there\n`);
     assert.equal((await Deno.stat(saved)).mtime!.getTime(), before);
   });
 });
@@ -162,7 +167,12 @@ Deno.test("batch-upload indexes once, with and without --no-index; update-index 
         ...eggs,
       ]),
     );
-    assert.equal(out, "5 uploaded, 0 unchanged, 0 skipped; index updated\n");
+    assert.equal(
+      out,
+      [0, 1, 2, 3, 4].map((i) => `Uploaded pkg${i}-1.0-1.egg\n`).join("") +
+        "Verified uploaded eggs for indexing after 1 of 10 attempts.\nUpdating the index...\n" +
+        "5 uploaded, 0 unchanged, 0 skipped; index updated\n",
+    );
     assert.deepEqual(await listed(server), [
       "pkg0-1.0-1.egg",
       "pkg1-1.0-1.egg",
@@ -184,7 +194,11 @@ Deno.test("batch-upload indexes once, with and without --no-index; update-index 
         ...later,
       ]),
     );
-    assert.equal(noIndex, "2 uploaded, 0 unchanged, 0 skipped; index not updated (--no-index)\n");
+    assert.equal(
+      noIndex,
+      "Uploaded late-2.0-1.egg\nUploaded later-3.0-1.egg\n" +
+        "2 uploaded, 0 unchanged, 0 skipped; index not updated (--no-index)\n",
+    );
     assert.equal((await listed(server)).length, 5, "not in the index yet");
     const hidden = JSON.parse(
       ok(await hatcher(server, USERS.reader, ["eggs", "metadata", ...INDEX, "late", "2.0-1"])),
@@ -211,7 +225,7 @@ Deno.test("batch-upload: a bad egg fails the batch before anything is sent", asy
       good,
       bad,
     ]);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, "a local file problem");
     assert.equal(run.stderr.split("\n").length, 2, run.stderr);
     assert.match(run.stderr, /bad-1\.0-1\.egg/);
     assert.match(run.stderr, /nothing was uploaded/);
@@ -263,7 +277,13 @@ Deno.test("batch-upload: --skip-existing, and a failure names the file and leave
         fresh,
       ]),
     );
-    assert.equal(skipped, "1 uploaded, 0 unchanged, 1 skipped; index updated\n");
+    assert.equal(
+      skipped,
+      "Skipped shared-1.0-1.egg: the server has another egg of that name and version " +
+        "(--skip-existing)\nUploaded fresh-1.0-1.egg\n" +
+        "Verified uploaded eggs for indexing after 1 of 10 attempts.\nUpdating the index...\n" +
+        "1 uploaded, 0 unchanged, 1 skipped; index updated\n",
+    );
     assert.deepEqual(await listed(server), ["fresh-1.0-1.egg", "shared-1.0-1.egg"]);
     const kept = JSON.parse(
       ok(await hatcher(server, USERS.reader, ["eggs", "metadata", ...INDEX, "shared", "1.0-1"])),
@@ -295,7 +315,7 @@ Deno.test("bad eggs and bad files are refused before anything is sent", async ()
     ];
     for (const [file, message] of cases) {
       const run = await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, file]);
-      assert.equal(run.code, 1, `${file}: ${run.stderr}`);
+      assert.equal(run.code, 2, `a local file problem, ${file}: ${run.stderr}`);
       assert.equal(run.stderr.split("\n").length, 2, run.stderr);
       assert.match(run.stderr, message);
     }

@@ -1,5 +1,5 @@
 /**
- * The config file: named profiles (`url`, `insecure`, `token`), kept in the
+ * The config file: named profiles (`url`, `insecure`, `caCert`, `token`), kept in the
  * platform's config directory, written atomically with mode 0600 because it
  * holds tokens. A file that cannot be read or parsed is an error that names
  * it, and is never overwritten behind the user's back.
@@ -17,6 +17,8 @@ export interface Profile {
   url?: string;
   /** Skip TLS verification for this server. */
   insecure?: boolean;
+  /** A PEM file of certificate authorities to trust for this server (absolute path). */
+  caCert?: string;
   /** The API token `hatcher login` created. */
   token?: string;
   /** Its name on the server, so `logout` can revoke it. */
@@ -94,6 +96,7 @@ function isProfile(value: unknown): value is Profile {
   const optionalString = (key: string) =>
     profile[key] === undefined || typeof profile[key] === "string";
   return optionalString("url") && optionalString("token") && optionalString("tokenName") &&
+    optionalString("caCert") &&
     optionalString("username") &&
     (profile.insecure === undefined || typeof profile.insecure === "boolean");
 }

@@ -17,6 +17,7 @@ import {
   type Session,
 } from "../../mod.ts";
 import { normalizeServerUrl } from "../http.ts";
+import { chooseCaCert, readCaCerts } from "./ca_certs.ts";
 import { type Config, configPath, DEFAULT_PROFILE, type Profile, readConfig } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import type { IO } from "./io.ts";
@@ -26,6 +27,8 @@ import { readPassword } from "./prompt.ts";
 export interface GlobalOptions {
   url?: string;
   insecure: boolean;
+  /** `--ca-cert` or `HATCHER_CA_CERT`: a PEM file of extra trusted authorities. */
+  caCert?: string;
   username?: string;
   password?: string;
   token?: string;
@@ -52,6 +55,8 @@ export type AuthChoice =
 export interface ConnectionSettings {
   url: string;
   insecure: boolean;
+  /** Extra trusted certificate authorities (PEM), if any. */
+  caCerts: string[] | undefined;
   /** undefined when no credentials are given anywhere. */
   auth: AuthChoice | undefined;
   /** The profile that supplied something, if any. */
@@ -159,7 +164,9 @@ async function resolveSettings(context: CommandContext): Promise<ConnectionSetti
     : applies && profile?.insecure === true;
   const profileToken = applies ? { name: profileName, token: profile?.token } : undefined;
   const auth = chooseAuth(globals, profileToken);
-  return { url, insecure, auth, profileName, profile };
+  const ca = chooseCaCert(globals, url, applies ? { name: profileName, ...profile } : undefined);
+  const caCerts = ca ? await readCaCerts(ca) : undefined;
+  return { url, insecure, caCerts, auth, profileName, profile };
 }
 
 function sameServer(a: string, b: string | undefined): boolean {
@@ -172,13 +179,17 @@ function sameServer(a: string, b: string | undefined): boolean {
 }
 
 async function openSession(context: CommandContext, anonymous: boolean): Promise<Session> {
-  const { url, insecure, auth } = await context.settings();
+  const { url, insecure, caCerts, auth } = await context.settings();
   if (auth === undefined) {
     if (!anonymous) throw notLoggedIn();
-    return anonymousSession(url, { insecure, apiVersion: context.globals.apiVersion });
+    return anonymousSession(url, { insecure, caCerts, apiVersion: context.globals.apiVersion });
   }
   const credentials: Credentials = auth.kind === "password"
     ? { username: auth.username, password: auth.password ?? await readPassword(context.io) }
     : { token: auth.token };
-  return await login(url, credentials, { insecure, apiVersion: context.globals.apiVersion });
+  return await login(url, credentials, {
+    insecure,
+    caCerts,
+    apiVersion: context.globals.apiVersion,
+  });
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import process from "node:process";
+import type { Writable } from "node:stream";
 
 /** Something text can be written to. */
 export interface Output {
@@ -27,24 +28,64 @@ export interface IO {
   readLine(): Promise<string | null>;
   /** Asks a question on stderr and reads the answer line from the terminal. */
   ask(question: string): Promise<string | null>;
+  /** Resolves once everything written so far has reached stdout and stderr. */
+  flush(): Promise<void>;
 }
 
 /** The IO of the running process. */
 export function processIO(): IO {
   const stdoutIsTTY = process.stdout.isTTY === true;
   const noColor = (process.env.NO_COLOR ?? "") !== "";
+  const stdout = streamOutput(process.stdout);
+  const stderr = streamOutput(process.stderr);
   return {
-    stdout: { write: (text) => void process.stdout.write(text) },
-    stderr: { write: (text) => void process.stderr.write(text) },
+    stdout,
+    stderr,
     stdoutIsTTY,
     canPrompt: process.stdin.isTTY === true && process.stderr.isTTY === true,
     color: stdoutIsTTY && !noColor,
     stderrIsTTY: process.stderr.isTTY === true,
     readLine: readFirstLine,
     ask: async (question) => {
-      process.stderr.write(question);
+      stderr.write(question);
       return await readFirstLine();
     },
+    flush: async () => {
+      await Promise.all([stdout.flushed(), stderr.flushed()]);
+    },
+  };
+}
+
+/**
+ * An output over a process stream that can say when its writes are done.
+ *
+ * Writes to a pipe are asynchronous in Node and Bun: `process.exit()` right
+ * after a large write drops whatever the reader has not taken yet (64 KiB
+ * reached the pipe). The write callback fires once a chunk is handed to the
+ * system (`write("")` fires early in Bun, `writableLength` stays 0 there), so
+ * the last chunk's callback is what {@linkcode flushed} waits for. A reader
+ * that went away (`| head`: EPIPE) ends the output quietly: later writes are
+ * dropped instead of raising an error.
+ */
+function streamOutput(stream: Writable): Output & { flushed(): Promise<void> } {
+  let closed = false;
+  let last: Promise<void> = Promise.resolve();
+  // EPIPE (or any other write error): nobody reads any more. The pending
+  // writes' callbacks still fire, with the error, so flushed() settles.
+  stream.on("error", () => closed = true);
+  return {
+    write(text) {
+      if (closed || text === "") return;
+      last = new Promise((resolve) => {
+        try {
+          stream.write(text, () => resolve());
+        } catch {
+          closed = true;
+          resolve();
+        }
+      });
+    },
+    flushed: () => last,
   };
 }
 

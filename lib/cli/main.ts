@@ -5,13 +5,13 @@
  * @module
  */
 import process from "node:process";
-import { HatcherError } from "../errors.ts";
+import { HatcherError, InvalidEggError } from "../../mod.ts";
 import { ConfigError } from "./config.ts";
 import { CommanderError } from "./deps.ts";
 import { DeclinedError, ExitCode, InterruptedError, UsageError } from "./errors.ts";
 import { type IO, processIO } from "./io.ts";
 import { buildProgram } from "./program.ts";
-import { parseBooleanEnv } from "./result.ts";
+import { parseBooleanEnv, type Runtime } from "./result.ts";
 
 /**
  * Runs `hatcher` with the arguments after the program name.
@@ -19,28 +19,36 @@ import { parseBooleanEnv } from "./result.ts";
  * @returns The exit code: 0 success, 1 failure, 2 usage error, 130 interrupted.
  */
 export async function main(args: string[], io: IO = processIO()): Promise<number> {
-  const runtime = { io, exitCode: ExitCode.ok as number };
+  const runtime: Runtime = { io, exitCode: ExitCode.ok };
   const program = buildProgram(runtime);
+  let code: number;
   try {
     await program.parseAsync(args, { from: "user" });
-    return runtime.exitCode;
+    code = runtime.exitCode;
   } catch (error) {
-    return report(error, io, wantsDebug(args));
+    code = report(error, io, wantsDebug(args), runtime.hint);
   }
+  // The caller exits next: everything written must reach the pipe first.
+  await io.flush();
+  return code;
 }
 
-function report(error: unknown, io: IO, debug: boolean): number {
+function report(error: unknown, io: IO, debug: boolean, hint: string | undefined): number {
   if (error instanceof CommanderError) {
     // Commander has already printed help, the version, the tree or its error line.
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   const { code, message } = describe(error);
   io.stderr.write(`${debug ? stackOf(error) : message}\n`);
+  if (hint && !debug) io.stderr.write(`${hint}\n`);
   return code;
 }
 
 function describe(error: unknown): { code: number; message: string } {
-  if (error instanceof UsageError) return { code: ExitCode.usage, message: error.message };
+  // A local file that is not a valid egg is bad input, like a missing one.
+  if (error instanceof UsageError || error instanceof InvalidEggError) {
+    return { code: ExitCode.usage, message: error.message };
+  }
   if (error instanceof InterruptedError) {
     return { code: ExitCode.interrupted, message: "Interrupted" };
   }

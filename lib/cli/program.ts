@@ -15,6 +15,7 @@ import { registerRepositories } from "./commands/repositories.ts";
 import { registerTeams } from "./commands/teams.ts";
 import { registerUsers } from "./commands/users.ts";
 import { Command, Option } from "./deps.ts";
+import { registerHelp } from "./help.ts";
 import { UsageError } from "./errors.ts";
 import { attachRuntime, readGlobals, type Runtime } from "./result.ts";
 
@@ -43,6 +44,12 @@ export function buildProgram(runtime: Runtime): Command {
     .addOption(
       new Option("-k, --insecure", "do not verify the server's TLS certificate")
         .env("HATCHER_INSECURE"),
+    )
+    .addOption(
+      new Option(
+        "--ca-cert <file>",
+        "also trust the certificate authorities in this PEM file (e.g. your company's CA)",
+      ).env("HATCHER_CA_CERT"),
     )
     .addOption(
       new Option("-U, --username <email>", "user name for password authentication")
@@ -85,6 +92,7 @@ export function buildProgram(runtime: Runtime): Command {
   registerEggs(program);
   registerCatalogue(program);
   registerCompletions(program);
+  registerHelp(program);
   attachRuntime(program, runtime);
   return program;
 }

@@ -1,6 +1,6 @@
 /**
- * Asking for a password: hidden input on a terminal, one line of stdin
- * otherwise (so `echo "$PW" | hatcher -U me ...` works in scripts).
+ * Asking for a password: `Password: ` with no echo on a terminal, one line
+ * of stdin otherwise (so `echo "$PW" | hatcher -U me ...` works in scripts).
  *
  * @module
  */
@@ -14,20 +14,7 @@ import type { IO } from "./io.ts";
  * stdin: that is a usage error.
  */
 export async function readPassword(io: IO): Promise<string> {
-  if (io.canPrompt) {
-    // The prompt library loads only when a prompt is shown: it slows every start.
-    const { promptPassword } = await import("./prompt_deps.ts");
-    try {
-      return await promptPassword(
-        { message: "Password:", mask: false, theme: { prefix: "" } },
-        { output: process.stderr },
-      );
-    } catch (error) {
-      // @inquirer throws ExitPromptError on Ctrl-C.
-      if (error instanceof Error && error.name === "ExitPromptError") throw new InterruptedError();
-      throw error;
-    }
-  }
+  if (io.canPrompt) return await readHidden("Password: ", io);
   const line = await io.readLine();
   if (line === null) {
     throw new UsageError(
@@ -37,6 +24,52 @@ export async function readPassword(io: IO): Promise<string> {
   const password = line.replace(/\r$/, "");
   if (password === "") throw new UsageError("Empty password read from stdin");
   return password;
+}
+
+/** Arrow keys and other escape sequences a terminal sends: not part of a password. */
+// deno-lint-ignore no-control-regex
+const ESCAPE_SEQUENCE = /\x1b(\[[0-9;?]*[ -/]*[@-~]|O.|.)?/g;
+
+/**
+ * Shows `prompt` on stderr and reads a line from the terminal in raw mode,
+ * echoing nothing (as the original hatcher and `sudo` do). Backspace and
+ * Ctrl-U edit; Ctrl-C (or Ctrl-D on an empty line) cancels: exit 130.
+ */
+async function readHidden(prompt: string, io: IO): Promise<string> {
+  const stdin = process.stdin;
+  // Echo goes off before the prompt shows: keys typed at once are not echoed either.
+  stdin.setRawMode(true);
+  io.stderr.write(prompt);
+  stdin.setEncoding("utf8");
+  stdin.resume();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = "";
+      const done = (error?: Error) => {
+        stdin.off("data", onData);
+        if (error) reject(error);
+        else resolve(value);
+      };
+      const onData = (chunk: string | Uint8Array) => {
+        const text = typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+        for (const char of text.replace(ESCAPE_SEQUENCE, "")) {
+          if (char === "\r" || char === "\n") return done();
+          if (char === "\x03" || (char === "\x04" && value === "")) {
+            return done(new InterruptedError());
+          }
+          if (char === "\x7f" || char === "\b") value = [...value].slice(0, -1).join("");
+          else if (char === "\x15") value = "";
+          else if (char >= " ") value += char;
+        }
+      };
+      stdin.on("data", onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    // The user's Enter was not echoed either: end the prompt's line.
+    io.stderr.write("\n");
+  }
 }
 
 /**

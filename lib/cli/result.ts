@@ -6,7 +6,9 @@
  * @module
  */
 import process from "node:process";
+import { AuthenticationError } from "../errors.ts";
 import { type CommandContext, createContext, type GlobalOptions } from "./context.ts";
+import { authenticationHint } from "./hints.ts";
 import type { Command } from "./deps.ts";
 import { UsageError } from "./errors.ts";
 import { sortedJson } from "./format.ts";
@@ -21,6 +23,11 @@ export interface CommandResult {
   data: unknown;
   /** What stdout shows; may be empty. */
   text: string;
+  /**
+   * What happened, in words, after `text` on stdout ("Uploaded x.egg",
+   * "Created repository acme/dev"); `--quiet` and `--json` leave it out.
+   */
+  report?: string;
   /** Exit code for a successful run that answers "no" (e.g. queries). @default {0} */
   exitCode?: number;
 }
@@ -29,6 +36,8 @@ export interface CommandResult {
 export interface Runtime {
   io: IO;
   exitCode: number;
+  /** A second line for the error of this run, shown on a terminal (e.g. where credentials came from). */
+  hint?: string;
 }
 
 const runtimes = new WeakMap<Command, Runtime>();
@@ -57,13 +66,23 @@ export function runAction<A extends unknown[]>(
     const runtime = runtimes.get(root);
     if (!runtime) throw new Error("The program has no runtime attached");
     const globals = readGlobals(root);
-    // --quiet silences what is drawn on the terminal's stderr (context, progress).
+    // --quiet silences what is drawn on the terminal's stderr (context,
+    // progress) and the report of what happened.
     const io = globals.quiet ? { ...runtime.io, stderrIsTTY: false } : runtime.io;
     const context = createContext(io, globals);
     // Commander passes (...arguments, options, command); commands get both the
     // arguments and their own options.
-    const result = await handler(context, ...actionArgs.slice(0, -1) as A);
-    runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text);
+    let result: CommandResult;
+    try {
+      result = await handler(context, ...actionArgs.slice(0, -1) as A);
+    } catch (error) {
+      if (error instanceof AuthenticationError && io.stderrIsTTY) {
+        runtime.hint = authenticationHint(globals, context.configFile);
+      }
+      throw error;
+    }
+    const report = globals.quiet ? "" : result.report ?? "";
+    runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text + report);
     runtime.exitCode = result.exitCode ?? 0;
   };
 }
@@ -76,7 +95,7 @@ export function readGlobals(root: Command): GlobalOptions {
     return typeof value === "string" && value !== "" ? value : undefined;
   };
   const sources: Record<string, "cli" | "env"> = {};
-  for (const key of ["url", "insecure", "username", "password", "token", "profile"]) {
+  for (const key of ["url", "insecure", "caCert", "username", "password", "token", "profile"]) {
     const source = root.getOptionValueSource(key);
     if (source === "cli" || source === "env") sources[key] = source as "cli" | "env";
   }
@@ -86,6 +105,7 @@ export function readGlobals(root: Command): GlobalOptions {
   return {
     url: text("url"),
     insecure: flagValue(root, "insecure", "HATCHER_INSECURE"),
+    caCert: text("caCert"),
     username: text("username"),
     password: typeof raw.password === "string" ? raw.password : undefined,
     token: text("token"),

@@ -99,12 +99,18 @@ export async function runProcess(argv: string[], options: RunCliOptions = {}): P
 
 /**
  * Runs `hatcher ARGS` on a pseudo-terminal (util-linux `script`), typing
- * `input` into it once the prompt is shown. Returns everything the terminal
- * displayed.
+ * `input` into it once `waitFor` is shown (then each of `answers`, in
+ * order, once its text is shown after the previous one). Returns everything
+ * the terminal displayed.
  */
 export async function runCliOnTty(
   args: string[],
-  options: { env?: Record<string, string>; input?: string; waitFor?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    input?: string;
+    waitFor?: string;
+    answers?: { waitFor: string; input: string }[];
+  } = {},
 ): Promise<{ code: number; screen: string }> {
   const quoted = cliCommand(args).map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
   const child = new Deno.Command("script", {
@@ -119,14 +125,21 @@ export async function runCliOnTty(
   let screen = "";
   const writer = child.stdin.getWriter();
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  let typed = false;
+  const answers = [
+    ...(options.waitFor ? [{ waitFor: options.waitFor, input: options.input ?? "" }] : []),
+    ...options.answers ?? [],
+  ];
+  let seenUpTo = 0;
   while (true) {
     const { done, value } = await reader.read();
     if (done) break;
     screen += value;
-    if (!typed && options.waitFor && screen.includes(options.waitFor)) {
-      typed = true;
-      await writer.write(new TextEncoder().encode(options.input ?? ""));
+    const next = answers[0];
+    const at = next ? screen.indexOf(next.waitFor, seenUpTo) : -1;
+    if (next && at >= 0) {
+      answers.shift();
+      seenUpTo = at + next.waitFor.length;
+      await writer.write(new TextEncoder().encode(next.input));
     }
   }
   clearTimeout(timer);

@@ -6,6 +6,7 @@
 import { type ApiToken, createToken, listTokens, revokeToken } from "../../../mod.ts";
 import type { CommandContext } from "../context.ts";
 import type { Command } from "../deps.ts";
+import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
 
@@ -47,5 +48,7 @@ export function registerApiTokens(program: Command): void {
     .action(runAction((context) => listTokensCommand(context)));
   group.command("delete").argument("<name>", "the token's name")
     .description("Delete (revoke) an API token")
+    // Accepted for the original hatcher's scripts; revoking loses no data, so it never asks.
+    .addOption(yesOption())
     .action(runAction((context, name: string) => deleteTokenCommand(context, { name })));
 }

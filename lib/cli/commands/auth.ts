@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { ConflictError, createToken, getCurrentUser, login, revokeToken } from "../../../mod.ts";
 import { AuthenticationError } from "../../errors.ts";
 import { normalizeServerUrl } from "../../http.ts";
+import { chooseCaCert, profileCaCert, readCaCerts } from "../ca_certs.ts";
 import { type Config, DEFAULT_PROFILE, writeConfig } from "../config.ts";
 import type { CommandContext } from "../context.ts";
 import type { Command } from "../deps.ts";
@@ -33,9 +34,17 @@ export async function loginCommand(context: CommandContext): Promise<CommandResu
   const insecure = globals.explicit.has("insecure")
     ? globals.insecure
     : previous?.insecure ?? false;
+  const sameServer = previous?.url !== undefined && sameUrl(url, previous.url);
+  const ca = chooseCaCert(
+    globals,
+    url,
+    sameServer ? { name: profileName, caCert: previous?.caCert } : undefined,
+  );
+  const caCerts = ca ? await readCaCerts(ca) : undefined;
   const password = globals.password ?? await readPassword(io);
   const session = await login(url, { username: globals.username, password }, {
     insecure,
+    caCerts,
     apiVersion: globals.apiVersion,
   });
   const created = await createUniqueToken(session, `hatcher-${hostname()}`);
@@ -45,6 +54,7 @@ export async function loginCommand(context: CommandContext): Promise<CommandResu
       [profileName]: {
         url: normalizeServerUrl(url),
         insecure,
+        caCert: profileCaCert(ca, sameServer ? previous : undefined),
         token: created.token,
         tokenName: created.name,
         username: globals.username,
@@ -62,6 +72,14 @@ export async function loginCommand(context: CommandContext): Promise<CommandResu
     text: `Logged in to ${session.url} as ${globals.username}; token '${created.name}' ` +
       `saved in profile "${profileName}" (${context.configFile})\n`,
   };
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return normalizeServerUrl(a) === normalizeServerUrl(b);
+  } catch {
+    return false;
+  }
 }
 
 async function createUniqueToken(session: Awaited<ReturnType<typeof login>>, base: string) {
@@ -85,8 +103,10 @@ export async function logoutCommand(context: CommandContext): Promise<CommandRes
   }
   let note = "token revoked";
   try {
+    const ca = chooseCaCert(context.globals, profile.url, { name: profileName, ...profile });
     const session = await login(profile.url, { token: profile.token }, {
       insecure: profile.insecure ?? false,
+      caCerts: ca ? await readCaCerts(ca) : undefined,
       apiVersion: context.globals.apiVersion,
     });
     if (profile.tokenName) await revokeToken(session, profile.tokenName);

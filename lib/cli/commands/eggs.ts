@@ -5,6 +5,7 @@
  * @module
  */
 import { stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import {
   batchUploadEggs,
   deleteEgg,
@@ -26,13 +27,15 @@ import { deleteConfirmed } from "../deletion.ts";
 import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
+import { withSuggestions } from "../suggestions.ts";
 
 /** `eggs list ORG REPO PLATFORM PYTHON_TAG`: `Egg Name | Python Tag`, natural order. */
 export async function listEggsCommand(
   context: CommandContext,
   options: Omit<EggRef, "name" | "version">,
 ): Promise<CommandResult> {
-  const eggs = await listEggs(await context.readSession(), options);
+  const session = await context.readSession();
+  const eggs = await withSuggestions(session, options, () => listEggs(session, options));
   const rows = eggs.map((egg) => [egg.filename, egg.pythonTag ?? "none"]);
   return {
     data: eggs,
@@ -45,7 +48,12 @@ export async function eggMetadataCommand(
   context: CommandContext,
   options: EggRef,
 ): Promise<CommandResult> {
-  const { raw, ...info } = await getEggMetadata(await context.readSession(), options);
+  const session = await context.readSession();
+  const { raw, ...info } = await withSuggestions(
+    session,
+    options,
+    () => getEggMetadata(session, options),
+  );
   // The text is the server's own document; --json prints the library's camelCase shape.
   return { data: info, text: sortedJson(raw) };
 }
@@ -55,6 +63,7 @@ export async function downloadEggCommand(
   context: CommandContext,
   options: EggRef & { destination: string },
 ): Promise<CommandResult> {
+  await requireSaveLocation(options.destination);
   const session = await context.readSession();
   writeContextHeader(context.io, [
     ["Egg download", `${options.name}-${options.version}`],
@@ -64,11 +73,15 @@ export async function downloadEggCommand(
   ]);
   const progress = createProgress(context.io, "Downloading");
   try {
-    const result = await downloadEgg(session, options, {
-      destination: options.destination,
-      onProgress: (done, total) => progress.update(done, total),
-    });
-    return { data: result, text: "" };
+    const result = await withSuggestions(session, options, () =>
+      downloadEgg(session, options, {
+        destination: options.destination,
+        onProgress: (done, total) => progress.update(done, total),
+      }));
+    const report = result.downloaded
+      ? `Saved ${result.path}\n`
+      : `Kept ${result.path}: an identical file (same SHA-256) was already there\n`;
+    return { data: result, text: "", report };
   } finally {
     progress.finish();
   }
@@ -83,7 +96,7 @@ export async function deleteEggCommand(
     context,
     `${options.name}-${options.version} (${options.pythonTag}) from ${options.organization}/${options.repository}`,
     options.yes,
-    (session) => deleteEgg(session, options),
+    (session) => withSuggestions(session, options, () => deleteEgg(session, options)),
   );
   const { yes: _yes, ...target } = options;
   return { data: { ...target, deleted: true }, text: "" };
@@ -110,7 +123,12 @@ export async function uploadEggCommand(
       verify: options.verify,
       onProgress: (done, total) => progress.update(done, total),
     });
-    return { data: { file: egg.filename, sha256: egg.sha256, status: result.status }, text: "" };
+    return {
+      data: { file: egg.filename, sha256: egg.sha256, status: result.status },
+      text: "",
+      report: uploadLine(egg.filename, result.status === "uploaded" ? "uploaded" : "unchanged") +
+        "\n",
+    };
   } finally {
     progress.finish();
   }
@@ -123,6 +141,7 @@ export async function batchUploadCommand(
     files: string[];
     jobs: number;
     index: boolean;
+    indexTimeout: number;
     skipExisting: boolean;
     force: boolean;
   },
@@ -137,17 +156,33 @@ export async function batchUploadCommand(
   ]);
   const progress = createProgress(context.io, "Uploading");
   let result;
+  let visible = "";
   try {
     result = await batchUploadEggs(session, options, options.files, {
       jobs: options.jobs,
       index: options.index,
+      indexTimeout: options.indexTimeout,
       skipExisting: options.skipExisting,
       force: options.force,
       onProgress: (done, total) => progress.update(done, total),
+      onVisible: (attempt, attempts) => {
+        visible =
+          `Verified uploaded eggs for indexing after ${attempt} of ${attempts} attempts.\n` +
+          "Updating the index...\n";
+      },
     });
   } finally {
     progress.finish();
   }
+  const outcome = new Map<string, UploadOutcome>();
+  for (const egg of result.uploaded) outcome.set(egg.path, "uploaded");
+  for (const egg of result.unchanged) outcome.set(egg.path, "unchanged");
+  for (const egg of result.skipped) outcome.set(egg.path, "skipped");
+  const all = [...result.uploaded, ...result.unchanged, ...result.skipped];
+  const lines = options.files.map((file) => {
+    const egg = all.find((egg) => egg.path === file);
+    return egg ? uploadLine(egg.filename, outcome.get(file)!) + "\n" : "";
+  }).join("");
   const counts = `${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged, ` +
     `${result.skipped.length} skipped`;
   const index = result.indexed ? "index updated" : "index not updated (--no-index)";
@@ -158,8 +193,24 @@ export async function batchUploadCommand(
       skipped: result.skipped.map((egg) => egg.filename),
       indexed: result.indexed,
     },
-    text: `${counts}; ${index}\n`,
+    text: "",
+    report: `${lines}${visible}${counts}; ${index}\n`,
   };
+}
+
+type UploadOutcome = "uploaded" | "unchanged" | "skipped";
+
+/** One line per uploaded file, as twine prints them: what happened and why. */
+function uploadLine(filename: string, outcome: UploadOutcome): string {
+  switch (outcome) {
+    case "uploaded":
+      return `Uploaded ${filename}`;
+    case "unchanged":
+      return `Skipped ${filename}: the server already has it with the same SHA-256`;
+    case "skipped":
+      return `Skipped ${filename}: the server has another egg of that name and version ` +
+        "(--skip-existing)";
+  }
 }
 
 /** `eggs update-index ORG REPO PLATFORM EGGS...`: enable these local eggs and re-index. */
@@ -171,7 +222,41 @@ export async function updateIndexCommand(
   const eggs = [];
   for (const file of options.files) eggs.push(await inspectLocalEgg(file, options));
   await reindexEggs(await context.session(), options, eggs);
-  return { data: eggs.map((egg) => egg.filename), text: "" };
+  return {
+    data: eggs.map((egg) => egg.filename),
+    text: "",
+    report: `Indexed ${eggs.length} ${eggs.length === 1 ? "egg" : "eggs"} in ` +
+      `${options.organization}/${options.repository} for ${options.platform}: ` +
+      `${eggs.map((egg) => egg.filename).join(", ")}\n`,
+  };
+}
+
+/**
+ * Where a download goes must exist: a directory, or a file name in one
+ * (a usage error before any request otherwise).
+ */
+async function requireSaveLocation(destination: string): Promise<void> {
+  try {
+    await stat(destination);
+    return;
+  } catch {
+    // Not there: then it names a new file, whose directory must exist.
+  }
+  if (/[\\/]$/.test(destination)) {
+    throw new UsageError(`Cannot save to ${destination}: the directory does not exist`);
+  }
+  const directory = dirname(destination);
+  let isDirectory = false;
+  try {
+    isDirectory = (await stat(directory)).isDirectory();
+  } catch {
+    throw new UsageError(
+      `Cannot save to ${destination}: the directory ${directory} does not exist`,
+    );
+  }
+  if (!isDirectory) {
+    throw new UsageError(`Cannot save to ${destination}: ${directory} is not a directory`);
+  }
 }
 
 /** Missing or non-file paths are usage errors, found before any request. */
@@ -193,6 +278,14 @@ function parseJobs(value: string): number {
     throw new UsageError(`--jobs must be a whole number from 1 to 64, got '${value}'`);
   }
   return jobs;
+}
+
+function parseAttempts(value: string): number {
+  const attempts = Number(value);
+  if (!/^\d+$/.test(value) || attempts < 1 || attempts > 3600) {
+    throw new UsageError(`--index-timeout must be a whole number from 1 to 3600, got '${value}'`);
+  }
+  return attempts;
 }
 
 /** Adds the `eggs` group to the program. */
@@ -247,6 +340,7 @@ export function registerEggs(program: Command): void {
   target(eggs.command("upload").description("Upload an egg"))
     .argument("<file>", "the egg file")
     .option("--force", "overwrite an egg of the same name with other content")
+    .option("--verify", "ask the server for the egg's checksum first (the default)")
     .option("--no-verify", "do not ask the server for the egg's checksum first")
     .action(runAction((
       context,
@@ -254,7 +348,7 @@ export function registerEggs(program: Command): void {
       repository: string,
       platform: string,
       file: string,
-      flags: { force?: boolean; verify: boolean },
+      flags: { force?: boolean; verify?: boolean },
     ) =>
       uploadEggCommand(context, {
         organization,
@@ -262,13 +356,23 @@ export function registerEggs(program: Command): void {
         platform,
         file,
         force: flags.force === true,
-        verify: flags.verify,
+        verify: flags.verify !== false,
       })
     ));
   target(eggs.command("batch-upload").description("Upload many eggs, then index them once"))
     .argument("<eggs...>", "egg files")
     .addOption(new Option("-j, --jobs <n>", "parallel transfers").default(4).argParser(parseJobs))
+    .option("--index", "update the index once all eggs are up (the default)")
     .option("--no-index", "upload without updating the index")
+    .addOption(
+      new Option(
+        "--index-timeout <n>",
+        "before indexing, look for the uploaded eggs this many times, 1 s apart " +
+          "(also spelled --index_timeout)",
+      ).default(10).argParser(parseAttempts),
+    )
+    // The original hatcher's spelling, so its scripts run unchanged.
+    .addOption(new Option("--index_timeout <n>").hideHelp().argParser(parseAttempts))
     .option("--skip-existing", "leave eggs the server already has alone")
     .option("--force", "overwrite eggs the server has with other content")
     .action(runAction((
@@ -277,7 +381,14 @@ export function registerEggs(program: Command): void {
       repository: string,
       platform: string,
       files: string[],
-      flags: { jobs: number; index: boolean; skipExisting?: boolean; force?: boolean },
+      flags: {
+        jobs: number;
+        index?: boolean;
+        indexTimeout: number;
+        index_timeout?: number;
+        skipExisting?: boolean;
+        force?: boolean;
+      },
     ) =>
       batchUploadCommand(context, {
         organization,
@@ -285,7 +396,8 @@ export function registerEggs(program: Command): void {
         platform,
         files,
         jobs: flags.jobs,
-        index: flags.index,
+        index: flags.index !== false,
+        indexTimeout: flags.index_timeout ?? flags.indexTimeout,
         skipExisting: flags.skipExisting === true,
         force: flags.force === true,
       })

@@ -9,13 +9,13 @@ import type { Command } from "../deps.ts";
 import { lines } from "../format.ts";
 import { type CommandResult, runAction } from "../result.ts";
 
-/** `organizations create NAME DESCRIPTION`: silent on success. */
+/** `organizations create NAME DESCRIPTION`: says what it created. */
 export async function createOrganizationCommand(
   context: CommandContext,
   options: { name: string; description: string },
 ): Promise<CommandResult> {
   await createOrganization(await context.session(), options);
-  return { data: options, text: "" };
+  return { data: options, text: "", report: `Created organization ${options.name}\n` };
 }
 
 /** `organizations list`: one name per line, sorted. */

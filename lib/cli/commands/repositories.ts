@@ -28,13 +28,17 @@ export async function listRepositoriesCommand(
   return { data: names, text: lines(names) };
 }
 
-/** `repositories create ORG REPO DESCRIPTION [--public]`: silent on success. */
+/** `repositories create ORG REPO DESCRIPTION [--public]`: says what it created. */
 export async function createRepositoryCommand(
   context: CommandContext,
   options: { organization: string; name: string; description: string; public: boolean },
 ): Promise<CommandResult> {
   await createRepository(await context.session(), options);
-  return { data: options, text: "" };
+  return {
+    data: options,
+    text: "",
+    report: `Created repository ${options.organization}/${options.name}\n`,
+  };
 }
 
 function settingsText(settings: RepositorySettings): string {

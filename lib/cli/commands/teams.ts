@@ -22,10 +22,11 @@ import {
 import type { CommandContext } from "../context.ts";
 import type { Command } from "../deps.ts";
 import { lines, sortedJson } from "../format.ts";
-import { deleteConfirmed } from "../deletion.ts";
 import { yesOption } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 import { formatTable } from "../table.ts";
+import { UsageError } from "../errors.ts";
+import { nearest } from "../suggestions.ts";
 
 /** `teams list ORG`: a `Name | Group` table, sorted by name. */
 export async function listTeamsCommand(
@@ -37,26 +38,35 @@ export async function listTeamsCommand(
   return { data: teams, text: formatTable(["Name", "Group"], rows, { color: context.io.color }) };
 }
 
-/** `teams create ORG TEAM GROUP`: silent on success. */
+/** `teams create ORG TEAM GROUP`: says what it created. */
 export async function createTeamCommand(
   context: CommandContext,
   options: TeamRef & { group: string },
 ): Promise<CommandResult> {
+  if (!(TEAM_GROUPS as readonly string[]).includes(options.group)) {
+    const near = nearest(options.group, [...TEAM_GROUPS]);
+    throw new UsageError(
+      `Unknown team group '${options.group}': use one of ${TEAM_GROUPS.join(", ")}` +
+        (near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : ""),
+    );
+  }
   await createTeam(await context.session(), options);
-  return { data: options, text: "" };
+  return {
+    data: options,
+    text: "",
+    report: `Created team ${options.organization}/${options.team} (group ${options.group})\n`,
+  };
 }
 
-/** `teams delete ORG TEAM [-y]`: asks first on a terminal. */
+/**
+ * `teams delete ORG TEAM [-y]`: does not ask, as in the original hatcher
+ * (whose scripts call it without `-y`): a team holds grants, not data.
+ */
 export async function deleteTeamCommand(
   context: CommandContext,
   options: TeamRef & { yes: boolean },
 ): Promise<CommandResult> {
-  await deleteConfirmed(
-    context,
-    `Team ${options.organization}/${options.team}`,
-    options.yes,
-    (session) => deleteTeam(session, options),
-  );
+  await deleteTeam(await context.session(), options);
   const { yes: _yes, ...target } = options;
   return { data: { ...target, deleted: true }, text: "" };
 }
@@ -79,14 +89,17 @@ export async function listMembersCommand(
   return { data: members, text: lines(members) };
 }
 
-/** `teams members add|remove ORG TEAM EMAIL`: silent on success. */
+/** `teams members add|remove ORG TEAM EMAIL`: an added member is reported. */
 export async function changeMemberCommand(
   context: CommandContext,
   options: TeamRef & { email: string; change: "add" | "remove" },
 ): Promise<CommandResult> {
   const session = await context.session();
   await (options.change === "add" ? addTeamMember : removeTeamMember)(session, options);
-  return { data: options, text: "" };
+  const report = options.change === "add"
+    ? `Added ${options.email} to team ${options.organization}/${options.team}\n`
+    : undefined;
+  return { data: options, text: "", report };
 }
 
 /** `teams members query ORG TEAM EMAIL`: one line; exit 0 for yes, 1 for no. */
@@ -112,14 +125,18 @@ export async function listTeamRepositoriesCommand(
   return { data: repositories, text: lines(repositories) };
 }
 
-/** `teams repositories add|remove ORG TEAM REPO`: silent on success. */
+/** `teams repositories add|remove ORG TEAM REPO`: an added repository is reported. */
 export async function changeTeamRepositoryCommand(
   context: CommandContext,
   options: TeamRef & { repository: string; change: "add" | "remove" },
 ): Promise<CommandResult> {
   const session = await context.session();
   await (options.change === "add" ? addTeamRepository : removeTeamRepository)(session, options);
-  return { data: options, text: "" };
+  const report = options.change === "add"
+    ? `Added repository ${options.organization}/${options.repository} to team ` +
+      `${options.organization}/${options.team}\n`
+    : undefined;
+  return { data: options, text: "", report };
 }
 
 /** `teams repositories query ORG TEAM REPO`: one line; exit 0 for yes, 1 for no. */
@@ -154,8 +171,9 @@ export function registerTeams(program: Command): void {
         createTeamCommand(context, { organization, team, group })
       ),
     );
-  teams.command("delete").description("Delete a team")
+  teams.command("delete").description("Delete a team (its members and grants; no data)")
     .argument("<org>", "organization").argument("<team>", "team name")
+    // Accepted for symmetry with the other deletes; a team delete never asks.
     .addOption(yesOption())
     .action(
       runAction((context, organization: string, team: string, flags: { yes?: boolean }) =>

@@ -41,10 +41,18 @@ export async function createUserCommand(
     password,
     teams: options.teams.length > 0 ? options.teams : undefined,
   });
-  const text = created.generatedPassword
-    ? `Created user ${created.email} with password '${created.generatedPassword}'\n`
-    : "";
-  return { data: created, text };
+  // A generated password is shown this once: it is the result, never silenced.
+  if (created.generatedPassword) {
+    return {
+      data: created,
+      text: `Created user ${created.email} with password '${created.generatedPassword}'\n`,
+    };
+  }
+  return {
+    data: created,
+    text: "",
+    report: `Created user ${created.email} in organization ${options.organization}\n`,
+  };
 }
 
 /** `users delete ORG EMAIL [-y]`: asks first on a terminal. */
