@@ -202,7 +202,7 @@ Deno.test({
         "win-x86_64",
         join(dir, egg.file),
       ]);
-      assert.notEqual(upload.code, 0, egg.file);
+      assert.equal(upload.code, 2, `${egg.file}: a bad local file is a usage error`);
       const lines = upload.stderr.trim().split("\n");
       assert.equal(lines.length, 1, upload.stderr);
       assert.ok(lines[0]!.includes(basename(egg.file)), upload.stderr);

@@ -26,7 +26,15 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "organizations create": ['hatcher organizations create acme "ACME Corp"'],
   "organizations list": ["hatcher organizations list"],
   "repositories list": ["hatcher repositories list acme"],
-  "repositories create": ['hatcher repositories create acme dev "development eggs"'],
+  "repositories create": [
+    'hatcher repositories create acme dev "development eggs"',
+    'hatcher repositories create acme free "free eggs" --public   # anyone may read it',
+  ],
+  "repositories show": ["hatcher repositories show acme free"],
+  "repositories edit": [
+    "hatcher repositories edit acme free --public",
+    'hatcher repositories edit acme dev --private --description "development eggs"',
+  ],
   "repositories delete": ["hatcher repositories delete acme dev --force -y"],
   "teams list": ["hatcher teams list acme"],
   "teams create": ["hatcher teams create acme devs upload"],
