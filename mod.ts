@@ -120,5 +120,6 @@ export {
   ServerError,
   TimeoutError,
   TlsError,
+  UnsafeFileError,
 } from "./lib/errors.ts";
 export { VERSION } from "./lib/version.ts";
