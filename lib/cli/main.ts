@@ -11,6 +11,7 @@ import { CommanderError } from "./deps.ts";
 import { DeclinedError, ExitCode, InterruptedError, UsageError } from "./errors.ts";
 import { type IO, processIO } from "./io.ts";
 import { buildProgram } from "./program.ts";
+import { escapeControls, terminalSafe } from "./terminal_text.ts";
 import { parseBooleanEnv } from "./result.ts";
 
 /**
@@ -35,7 +36,8 @@ function report(error: unknown, io: IO, debug: boolean): number {
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   const { code, message } = describe(error);
-  io.stderr.write(`${debug ? stackOf(error) : message}\n`);
+  // Messages quote the server's error texts: one line, controls escaped.
+  io.stderr.write(`${debug ? terminalSafe(stackOf(error)) : escapeControls(message)}\n`);
   return code;
 }
 

@@ -11,6 +11,7 @@ import type { Command } from "./deps.ts";
 import { UsageError } from "./errors.ts";
 import { sortedJson } from "./format.ts";
 import type { IO } from "./io.ts";
+import { terminalSafe } from "./terminal_text.ts";
 
 /** What a command produced. */
 export interface CommandResult {
@@ -63,7 +64,10 @@ export function runAction<A extends unknown[]>(
     // Commander passes (...arguments, options, command); commands get both the
     // arguments and their own options.
     const result = await handler(context, ...actionArgs.slice(0, -1) as A);
-    runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text);
+    // Last line of defence: a server string a command put into its text verbatim.
+    runtime.io.stdout.write(
+      globals.json ? sortedJson(result.data ?? null) : terminalSafe(result.text),
+    );
     runtime.exitCode = result.exitCode ?? 0;
   };
 }
