@@ -141,6 +141,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX eggs_sha256 ON eggs(sha256);
     `,
   },
+  {
+    version: 4,
+    description: "token lineage and expiry, the audit trail",
+    // parent_id: the API token whose session created this one; revoking a
+    // token cascades to every token and session made with it.
+    // audit_log is append-only: triggers refuse every UPDATE and DELETE.
+    sql: `
+      ALTER TABLE api_tokens ADD COLUMN parent_id INTEGER
+        REFERENCES api_tokens(id) ON DELETE CASCADE;
+      ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      CREATE INDEX api_tokens_parent_id ON api_tokens(parent_id);
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        organization TEXT,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_log_organization ON audit_log(organization, id);
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    `,
+  },
 ];
 
 export const DATABASE_FILE_NAME = "eds.sqlite";

@@ -94,6 +94,19 @@ export function createOrganizationUser(
   });
 }
 
+/** Makes an existing account a member of `org` and of some of its teams, all or nothing. */
+export function joinOrganization(
+  db: Database,
+  orgId: number,
+  userId: number,
+  teamIds: readonly number[],
+): void {
+  inTransaction(db, () => {
+    addOrganizationMember(db, orgId, userId);
+    for (const teamId of teamIds) addTeamMember(db, teamId, userId);
+  });
+}
+
 /**
  * Takes `user` out of the organization and all its teams. An account left in
  * no organization is useless to anyone but a site administrator, so it is

@@ -90,7 +90,12 @@ export interface ApiTokenInfo {
   name: string;
   created: string;
   lastUsed: string | null;
+  /** When the token stops working; null for a token that never expires. */
+  expires: string | null;
 }
+
+/** A user's API tokens, at most; `--max-api-tokens-per-user` changes it. */
+export const DEFAULT_MAX_API_TOKENS_PER_USER = 100;
 
 /** What a valid token proves: who the caller is and which API token (if any) it stems from. */
 export interface VerifiedToken {
@@ -107,26 +112,59 @@ export class ApiTokenExistsError extends Error {
   }
 }
 
+export class ApiTokenLimitError extends Error {
+  constructor(limit: number) {
+    super(`A user may have at most ${limit} API tokens: delete one first`);
+    this.name = "ApiTokenLimitError";
+  }
+}
+
+/** How an API token comes to be: who made it with what, and for how long. */
+export interface NewApiToken {
+  /** The API token behind the caller's session, if any: revoking it revokes this one. */
+  parentId?: number | null;
+  /** Expiry; none means the token never expires. */
+  expiresAt?: Date | null;
+}
+
 /** Issues, lists, revokes and verifies tokens stored in one database. */
 export class TokenStore {
   readonly #db: Database;
   readonly #secret: Uint8Array;
+  readonly #maxPerUser: number;
 
-  constructor(db: Database, secret: Uint8Array) {
+  constructor(db: Database, secret: Uint8Array, maxPerUser = DEFAULT_MAX_API_TOKENS_PER_USER) {
     this.#db = db;
     this.#secret = secret;
+    this.#maxPerUser = maxPerUser;
   }
 
   /** Returns the new token; this is the only time its value exists outside the client. */
-  createApiToken(userId: number, name: string, now = new Date()): string {
+  createApiToken(
+    userId: number,
+    name: string,
+    options: NewApiToken = {},
+    now = new Date(),
+  ): string {
     return inTransaction(this.#db, () => {
       const taken = this.#db.prepare("SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?")
         .get(userId, name);
       if (taken) throw new ApiTokenExistsError(name);
+      const { count } = this.#db.prepare(
+        "SELECT COUNT(*) AS count FROM api_tokens WHERE user_id = ?",
+      ).get(userId) as { count: number };
+      if (count >= this.#maxPerUser) throw new ApiTokenLimitError(this.#maxPerUser);
       // The token embeds the row id, so insert first and store the hash right after.
       const { lastInsertRowid } = this.#db.prepare(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, '', ?)",
-      ).run(userId, name, now.toISOString());
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, parent_id, expires_at) " +
+          "VALUES (?, ?, '', ?, ?, ?)",
+      ).run(
+        userId,
+        name,
+        now.toISOString(),
+        options.parentId ?? null,
+        options.expiresAt?.toISOString() ?? null,
+      );
       const id = Number(lastInsertRowid);
       const token = signToken(this.#secret, { typ: "api", id, jti: newJti() });
       this.#db.prepare("UPDATE api_tokens SET token_hash = ? WHERE id = ?").run(
@@ -139,37 +177,52 @@ export class TokenStore {
 
   listApiTokens(userId: number): ApiTokenInfo[] {
     const rows = this.#db.prepare(
-      "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY name",
-    ).all(userId) as Array<
-      { id: number; name: string; created_at: string; last_used_at: string | null }
-    >;
+      "SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = ? " +
+        "ORDER BY name",
+    ).all(userId) as Array<{
+      id: number;
+      name: string;
+      created_at: string;
+      last_used_at: string | null;
+      expires_at: string | null;
+    }>;
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
       created: row.created_at,
       lastUsed: row.last_used_at,
+      expires: row.expires_at,
     }));
   }
 
-  /** Deleting cascades to the sessions obtained with the token. Returns false if none matched. */
+  /**
+   * Deleting cascades to the sessions obtained with the token and to the API
+   * tokens made with those sessions, and theirs in turn. Returns false if none matched.
+   */
   deleteApiToken(userId: number, name: string): boolean {
     const result = this.#db.prepare("DELETE FROM api_tokens WHERE user_id = ? AND name = ?")
       .run(userId, name);
     return result.changes > 0;
   }
 
+  /** Best effort: a full disk must not turn a read into an error. */
   markApiTokenUsed(apiTokenId: number, now = new Date()): void {
-    this.#db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
-      now.toISOString(),
-      apiTokenId,
-    );
+    try {
+      this.#db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
+        now.toISOString(),
+        apiTokenId,
+      );
+    } catch {
+      /* SQLITE_FULL, or the database busy for longer than the timeout */
+    }
   }
 
   createSession(userId: number, apiTokenId: number | null, now = new Date()): string {
     const expires = new Date(now.getTime() + SESSION_LIFETIME_MS);
     return inTransaction(this.#db, () => {
-      // Opportunistic cleanup keeps the table from growing with dead sessions.
+      // Opportunistic cleanup keeps the tables from growing with dead sessions and tokens.
       this.#db.prepare("DELETE FROM sessions WHERE expires_at < ?").run(now.toISOString());
+      this.#db.prepare("DELETE FROM api_tokens WHERE expires_at < ?").run(now.toISOString());
       const { lastInsertRowid } = this.#db.prepare(
         "INSERT INTO sessions (user_id, api_token_id, token_hash, created_at, expires_at) " +
           "VALUES (?, ?, '', ?, ?)",
@@ -192,19 +245,32 @@ export class TokenStore {
     if (!payload) return null;
     const tokenHash = hashToken(token);
     if (payload.typ === "api") {
-      const row = this.#db.prepare("SELECT user_id, token_hash FROM api_tokens WHERE id = ?")
-        .get(payload.id) as { user_id: number; token_hash: string } | undefined;
+      const row = this.#db.prepare(
+        "SELECT user_id, token_hash, expires_at FROM api_tokens WHERE id = ?",
+      ).get(payload.id) as
+        | { user_id: number; token_hash: string; expires_at: string | null }
+        | undefined;
       if (!row || !sameHash(row.token_hash, tokenHash)) return null;
+      if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return null;
       return { kind: "api", userId: row.user_id, apiTokenId: payload.id };
     }
     if ((payload.exp ?? 0) * 1000 <= now.getTime()) return null;
+    // A session lives no longer than the API token it was obtained with.
     const row = this.#db.prepare(
-      "SELECT user_id, api_token_id, token_hash, expires_at FROM sessions WHERE id = ?",
+      "SELECT s.user_id, s.api_token_id, s.token_hash, s.expires_at, t.expires_at AS token_expires " +
+        "FROM sessions s LEFT JOIN api_tokens t ON t.id = s.api_token_id WHERE s.id = ?",
     ).get(payload.id) as
-      | { user_id: number; api_token_id: number | null; token_hash: string; expires_at: string }
+      | {
+        user_id: number;
+        api_token_id: number | null;
+        token_hash: string;
+        expires_at: string;
+        token_expires: string | null;
+      }
       | undefined;
     if (!row || !sameHash(row.token_hash, tokenHash)) return null;
     if (Date.parse(row.expires_at) <= now.getTime()) return null;
+    if (row.token_expires !== null && Date.parse(row.token_expires) <= now.getTime()) return null;
     return { kind: "session", userId: row.user_id, apiTokenId: row.api_token_id };
   }
 }

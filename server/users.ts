@@ -1,6 +1,7 @@
 /** User accounts: lookup and creation, shared by the HTTP server and the `add-user` command. */
 import { type Database, inTransaction } from "./db.ts";
 import { hashPassword } from "./passwords.ts";
+import { isValidEmail } from "./validation.ts";
 
 export interface User {
   id: number;
@@ -35,9 +36,9 @@ function toUser(row: UserRow): User {
   };
 }
 
-/** Loose sanity check only: one "@", something on both sides, no whitespace. */
+/** The rule of validation.ts, for callers outside HTTP (`add-user`, `--admin`). */
 export function isPlausibleEmail(email: string): boolean {
-  return email.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(email);
+  return isValidEmail(email);
 }
 
 /** Case-insensitive, like the email column. */

@@ -23,7 +23,9 @@ import {
 } from "../eggs.ts";
 import { HttpError, jsonResponse, noContent, queryFlag, readJson, type Router } from "../http.ts";
 import type { ObjectStore } from "../objects.ts";
+import { uploadAudit } from "../audit.ts";
 import { requireEggAccess } from "../permissions.ts";
+import { noteAudit } from "../request_info.ts";
 import type { Repository } from "../repositories.ts";
 
 export interface EggRouteContext extends AuthContext {
@@ -217,6 +219,10 @@ export function registerEggRoutes(router: Router, context: EggRouteContext): voi
         md5: received.md5,
         size: received.size,
       }, { overwrite, enabled });
+      noteAudit(
+        request,
+        uploadAudit("egg", outcome, `${params.org}/${params.repo}/${platform}`, egg),
+      );
       return jsonResponse(metadataDocument(egg), outcome === "unchanged" ? 200 : 201);
     } catch (error) {
       if (error instanceof EggConflictError) throw new HttpError(409, error.message);
