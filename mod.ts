@@ -29,6 +29,7 @@ export {
   type ApiToken,
   type CreatedApiToken,
   createToken,
+  type CreateTokenOptions,
   listTokens,
   revokeToken,
 } from "./lib/tokens.ts";
@@ -123,3 +124,4 @@ export {
   UnsafeFileError,
 } from "./lib/errors.ts";
 export { VERSION } from "./lib/version.ts";
+export { type AuditEntry, listAuditEntries, type ListAuditOptions } from "./lib/audit.ts";

@@ -7,7 +7,7 @@
  */
 import { auditEntryFor, recordAudit } from "./audit.ts";
 import type { Database } from "./db.ts";
-import { errorResponse, HttpError, Router, toErrorResponse } from "./http.ts";
+import { errorResponse, HttpError, isDiskFull, Router, toErrorResponse } from "./http.ts";
 import {
   auditNoteOf,
   callerOf,
@@ -23,6 +23,7 @@ import { registerAuthTokenRoutes } from "./routes/auth_tokens.ts";
 import { registerEggRoutes } from "./routes/eggs.ts";
 import { registerMetadataRoutes } from "./routes/metadata.ts";
 import type { ObjectStore } from "./objects.ts";
+import { DiskReserve } from "./reserve.ts";
 import { DEFAULT_SIGN_IN_LIMITS, type SignInLimitOptions, SignInLimits } from "./sign_in_limits.ts";
 import { DEFAULT_MAX_API_TOKENS_PER_USER, loadTokenSecret, TokenStore } from "./tokens.ts";
 
@@ -129,13 +130,30 @@ export function createApp(options: AppOptions): App {
   registerMetadataRoutes(router, context);
   registerEggRoutes(router, context);
   registerAuditRoutes(router, context);
+  const reserve = new DiskReserve(objects.dataDir);
+  reserve.ensure();
   let uploads = 0;
+
+  /** The router, with one more try for a delete that found the disk full: the reserve is freed. */
+  async function route(request: Request): Promise<Response> {
+    try {
+      return await router.handle(request);
+    } catch (error) {
+      if (!isDiskFull(error) || !reserve.release()) throw error;
+      log.error("the disk is full: released the reserve so that deletes can free space");
+      if (request.method !== "DELETE") throw error;
+      return await router.handle(request);
+    }
+  }
 
   async function respond(request: Request, url: URL): Promise<Response> {
     if (STATE_CHANGING.has(request.method) && isCrossOrigin(request, url)) {
       return errorResponse(403, "Cross-origin requests may not change anything on this server");
     }
-    if (!isUpload(request, url.pathname)) return await router.handle(request);
+    if (!isUpload(request, url.pathname)) return await route(request);
+    if (!reserve.ensure()) {
+      return errorResponse(507, "The server's disk is full: nothing was stored");
+    }
     if (uploads >= maxUploads) {
       return errorResponse(503, `The server is receiving ${maxUploads} uploads: try again soon`, {
         "retry-after": "5",
@@ -143,7 +161,7 @@ export function createApp(options: AppOptions): App {
     }
     uploads++;
     try {
-      return await router.handle(request);
+      return await route(request);
     } finally {
       uploads--;
     }

@@ -7,6 +7,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { type Database, getOrCreateSetting, inTransaction } from "./db.ts";
+import { isDiskFull } from "./http.ts";
 
 export type TokenKind = "api" | "session";
 
@@ -18,6 +19,10 @@ export interface TokenPayload {
   jti: string;
   /** Sessions only: expiry in seconds since the epoch (JWT NumericDate). */
   exp?: number;
+  /** Sessions without a row (id 0, made while the disk was full): the user's id. */
+  sub?: number;
+  /** Sessions without a row: the API token they were obtained with, 0 for none. */
+  api?: number;
 }
 
 /** Sessions are short-lived; hatcher refreshes them every 240 s. */
@@ -63,12 +68,17 @@ export function readSignedPayload(secret: Uint8Array, token: string): TokenPaylo
     return null;
   }
   if (typeof payload !== "object" || payload === null) return null;
-  const { typ, id, jti, exp } = payload as Record<string, unknown>;
+  const { typ, id, jti, exp, sub, api } = payload as Record<string, unknown>;
   if (typ !== "api" && typ !== "session") return null;
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) return null;
+  const isId = (value: unknown, min: number) =>
+    typeof value === "number" && Number.isSafeInteger(value) && value >= min;
+  if (!isId(id, typ === "session" ? 0 : 1)) return null;
   if (typeof jti !== "string") return null;
-  if (typ === "session" && typeof exp !== "number") return null;
-  return typ === "session" ? { typ, id, jti, exp: exp as number } : { typ, id, jti };
+  if (typ === "api") return { typ, id: id as number, jti };
+  if (typeof exp !== "number") return null;
+  if (id !== 0) return { typ, id: id as number, jti, exp };
+  if (!isId(sub, 1) || !isId(api, 0)) return null;
+  return { typ, id: 0, jti, exp, sub: sub as number, api: api as number };
 }
 
 export function hashToken(token: string): string {
@@ -217,7 +227,30 @@ export class TokenStore {
     }
   }
 
+  /**
+   * A session token for the user. On a full disk no row can be written, so
+   * the session lives in the signed token alone (id 0): reads and deletes
+   * must keep working, so that space can be freed. Such a session still ends
+   * when its API token or its user is deleted, and after SESSION_LIFETIME_MS.
+   */
   createSession(userId: number, apiTokenId: number | null, now = new Date()): string {
+    try {
+      return this.#createStoredSession(userId, apiTokenId, now);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      const expires = now.getTime() + SESSION_LIFETIME_MS;
+      return signToken(this.#secret, {
+        typ: "session",
+        id: 0,
+        jti: newJti(),
+        exp: Math.floor(expires / 1000),
+        sub: userId,
+        api: apiTokenId ?? 0,
+      });
+    }
+  }
+
+  #createStoredSession(userId: number, apiTokenId: number | null, now: Date): string {
     const expires = new Date(now.getTime() + SESSION_LIFETIME_MS);
     return inTransaction(this.#db, () => {
       // Opportunistic cleanup keeps the tables from growing with dead sessions and tokens.
@@ -255,6 +288,7 @@ export class TokenStore {
       return { kind: "api", userId: row.user_id, apiTokenId: payload.id };
     }
     if ((payload.exp ?? 0) * 1000 <= now.getTime()) return null;
+    if (payload.id === 0) return this.#verifyRowless(payload, now);
     // A session lives no longer than the API token it was obtained with.
     const row = this.#db.prepare(
       "SELECT s.user_id, s.api_token_id, s.token_hash, s.expires_at, t.expires_at AS token_expires " +
@@ -272,5 +306,18 @@ export class TokenStore {
     if (Date.parse(row.expires_at) <= now.getTime()) return null;
     if (row.token_expires !== null && Date.parse(row.token_expires) <= now.getTime()) return null;
     return { kind: "session", userId: row.user_id, apiTokenId: row.api_token_id };
+  }
+
+  /** A session without a row: valid while its user and its API token (if any) are. */
+  #verifyRowless(payload: TokenPayload, now: Date): VerifiedToken | null {
+    const user = this.#db.prepare("SELECT 1 FROM users WHERE id = ?").get(payload.sub!);
+    if (!user) return null;
+    if (payload.api === 0) return { kind: "session", userId: payload.sub!, apiTokenId: null };
+    const token = this.#db.prepare(
+      "SELECT expires_at FROM api_tokens WHERE id = ? AND user_id = ?",
+    ).get(payload.api!, payload.sub!) as { expires_at: string | null } | undefined;
+    if (!token) return null;
+    if (token.expires_at !== null && Date.parse(token.expires_at) <= now.getTime()) return null;
+    return { kind: "session", userId: payload.sub!, apiTokenId: payload.api! };
   }
 }
