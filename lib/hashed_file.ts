@@ -82,7 +82,8 @@ async function openInThread(path: string, keep: number): Promise<HashedFile> {
       hash.update(buffer.subarray(0, bytesRead));
       kept += bytesRead;
     }
-    await file.truncate(keep);
+    // Only when there is more to drop: devices (/dev/full in tests) cannot be truncated.
+    if ((await file.stat()).size > keep) await file.truncate(keep);
   } catch (error) {
     await file.close();
     throw error;
@@ -127,7 +128,7 @@ async function openInThread(path: string, keep: number): Promise<HashedFile> {
  */
 const WORKER_SOURCE = `
 import { createHash } from "node:crypto";
-import { closeSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 const WRITE_BYTES = ${WRITE_BYTES};
 const hash = createHash("sha256");
 let fd;
@@ -145,7 +146,7 @@ self.onmessage = ({ data }) => {
         hash.update(buffer.subarray(0, read));
         position += read;
       }
-      ftruncateSync(fd, data.keep);
+      if (fstatSync(fd).size > data.keep) ftruncateSync(fd, data.keep);
       self.postMessage({ opened: true });
     } else if (data.finish || data.close) {
       if (fd !== undefined) closeSync(fd);

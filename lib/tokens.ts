@@ -26,8 +26,8 @@ export interface ApiToken {
   created: string;
   /** When it was last used, or `null` when never. */
   lastUsed: string | null;
-  /** When it stops working (ISO 8601), or `null` for a token that never expires. */
-  expires: string | null;
+  /** When it stops working (ISO 8601); absent for a token that never expires. */
+  expires?: string;
 }
 
 /**
@@ -47,8 +47,8 @@ export interface CreatedApiToken {
   name: string;
   /** The secret token; the server keeps only a hash of it. */
   token: string;
-  /** When it stops working (ISO 8601), or `null` for a token that never expires. */
-  expires: string | null;
+  /** When it stops working (ISO 8601); absent for a token that never expires. */
+  expires?: string;
 }
 
 /**
@@ -99,12 +99,12 @@ export async function createToken(
   const body = await sessionJson<Record<string, unknown>>(session, "POST", "auth/tokens/api", {
     json,
   });
-  return { name: text(body, "name"), token: text(body, "token"), expires: optionalText(body) };
+  return { name: text(body, "name"), token: text(body, "token"), ...expiry(body) };
 }
 
-/** The `expires` field of a token document: absent or null for a token that never expires. */
-function optionalText(raw: Record<string, unknown>): string | null {
-  return raw.expires === null || raw.expires === undefined ? null : String(raw.expires);
+/** `{ expires }` when the token document has one; nothing for a token that never expires. */
+function expiry(raw: Record<string, unknown>): { expires?: string } {
+  return raw.expires === null || raw.expires === undefined ? {} : { expires: String(raw.expires) };
 }
 
 /**
@@ -126,7 +126,7 @@ export async function listTokens(session: Session): Promise<ApiToken[]> {
     name: String(raw.name),
     created: String(raw.created),
     lastUsed: raw.last_used === null || raw.last_used === undefined ? null : String(raw.last_used),
-    expires: optionalText(raw),
+    ...expiry(raw),
   })).sort((a, b) => compareText(a.name, b.name));
 }
 

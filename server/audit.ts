@@ -7,7 +7,7 @@
  * overwrote another egg, the file name it stored).
  */
 import type { Caller } from "./auth.ts";
-import type { Database } from "./db.ts";
+import { type Database, statement } from "./db.ts";
 import type { AuditNote, MatchedRoute } from "./request_info.ts";
 
 export interface AuditEntry {
@@ -90,7 +90,8 @@ export function auditEntryFor(
 }
 
 export function recordAudit(db: Database, entry: Omit<AuditEntry, "id" | "at">): void {
-  db.prepare(
+  statement(
+    db,
     "INSERT INTO audit_log (at, actor, organization, action, target, details) " +
       "VALUES (?, ?, ?, ?, ?, ?)",
   ).run(
@@ -110,8 +111,8 @@ export function listAudit(
 ): AuditEntry[] {
   const rows =
     (options.organization === undefined
-      ? db.prepare("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?").all(options.limit)
-      : db.prepare("SELECT * FROM audit_log WHERE organization = ? ORDER BY id DESC LIMIT ?")
+      ? statement(db, "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?").all(options.limit)
+      : statement(db, "SELECT * FROM audit_log WHERE organization = ? ORDER BY id DESC LIMIT ?")
         .all(options.organization, options.limit)) as Array<
         Omit<AuditEntry, "details"> & { details: string }
       >;

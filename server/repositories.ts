@@ -2,7 +2,7 @@
  * Repositories (`org/repo`): storage only. Who may read or change them is
  * decided in permissions.ts.
  */
-import { type Database, inTransaction } from "./db.ts";
+import { type Database, inTransaction, statement } from "./db.ts";
 
 export interface Repository {
   id: number;
@@ -49,26 +49,27 @@ export function fullRepositoryName(repository: Repository): string {
 }
 
 export function findRepository(db: Database, orgId: number, name: string): Repository | undefined {
-  const row = db.prepare(`${SELECT_REPOSITORY} WHERE r.org_id = ? AND r.name = ?`)
+  const row = statement(db, `${SELECT_REPOSITORY} WHERE r.org_id = ? AND r.name = ?`)
     .get(orgId, name) as RepositoryRow | undefined;
   return row ? toRepository(row) : undefined;
 }
 
 export function findRepositoryById(db: Database, id: number): Repository | undefined {
-  const row = db.prepare(`${SELECT_REPOSITORY} WHERE r.id = ?`).get(id) as
+  const row = statement(db, `${SELECT_REPOSITORY} WHERE r.id = ?`).get(id) as
     | RepositoryRow
     | undefined;
   return row ? toRepository(row) : undefined;
 }
 
 export function listRepositories(db: Database, orgId: number): Repository[] {
-  const rows = db.prepare(`${SELECT_REPOSITORY} WHERE r.org_id = ? ORDER BY r.name`)
+  const rows = statement(db, `${SELECT_REPOSITORY} WHERE r.org_id = ? ORDER BY r.name`)
     .all(orgId) as RepositoryRow[];
   return rows.map(toRepository);
 }
 
 export function listAllRepositories(db: Database): Repository[] {
-  const rows = db.prepare(`${SELECT_REPOSITORY} ORDER BY o.name, r.name`).all() as RepositoryRow[];
+  const rows = statement(db, `${SELECT_REPOSITORY} ORDER BY o.name, r.name`)
+    .all() as RepositoryRow[];
   return rows.map(toRepository);
 }
 
@@ -81,7 +82,8 @@ export function createRepository(
 ): Repository {
   return inTransaction(db, () => {
     if (findRepository(db, orgId, name)) throw new RepositoryExistsError(orgName, name);
-    db.prepare(
+    statement(
+      db,
       "INSERT INTO repositories (org_id, name, description, created_at) VALUES (?, ?, ?, ?)",
     ).run(orgId, name, description, new Date().toISOString());
     return findRepository(db, orgId, name)!;
@@ -93,7 +95,7 @@ export function createRepository(
  * a non-zero count makes deletion require `force`.
  */
 export function repositoryContentCount(db: Database, repositoryId: number): number {
-  const row = db.prepare("SELECT COUNT(*) AS n FROM eggs WHERE repository_id = ?")
+  const row = statement(db, "SELECT COUNT(*) AS n FROM eggs WHERE repository_id = ?")
     .get(repositoryId) as { n: number };
   return row.n;
 }
@@ -104,5 +106,5 @@ export function repositoryContentCount(db: Database, repositoryId: number): numb
  * (eggs.ts), which also removes the egg files nothing else references.
  */
 export function deleteRepository(db: Database, repositoryId: number): void {
-  db.prepare("DELETE FROM repositories WHERE id = ?").run(repositoryId);
+  statement(db, "DELETE FROM repositories WHERE id = ?").run(repositoryId);
 }

@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { type Database, getOrCreateSetting, inTransaction } from "./db.ts";
+import { type Database, getOrCreateSetting, inTransaction, statement } from "./db.ts";
 import { isDiskFull } from "./http.ts";
 
 export type TokenKind = "api" | "session";
@@ -157,15 +157,17 @@ export class TokenStore {
     now = new Date(),
   ): string {
     return inTransaction(this.#db, () => {
-      const taken = this.#db.prepare("SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?")
+      const taken = statement(this.#db, "SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?")
         .get(userId, name);
       if (taken) throw new ApiTokenExistsError(name);
-      const { count } = this.#db.prepare(
+      const { count } = statement(
+        this.#db,
         "SELECT COUNT(*) AS count FROM api_tokens WHERE user_id = ?",
       ).get(userId) as { count: number };
       if (count >= this.#maxPerUser) throw new ApiTokenLimitError(this.#maxPerUser);
       // The token embeds the row id, so insert first and store the hash right after.
-      const { lastInsertRowid } = this.#db.prepare(
+      const { lastInsertRowid } = statement(
+        this.#db,
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at, parent_id, expires_at) " +
           "VALUES (?, ?, '', ?, ?, ?)",
       ).run(
@@ -177,7 +179,7 @@ export class TokenStore {
       );
       const id = Number(lastInsertRowid);
       const token = signToken(this.#secret, { typ: "api", id, jti: newJti() });
-      this.#db.prepare("UPDATE api_tokens SET token_hash = ? WHERE id = ?").run(
+      statement(this.#db, "UPDATE api_tokens SET token_hash = ? WHERE id = ?").run(
         hashToken(token),
         id,
       );
@@ -186,7 +188,8 @@ export class TokenStore {
   }
 
   listApiTokens(userId: number): ApiTokenInfo[] {
-    const rows = this.#db.prepare(
+    const rows = statement(
+      this.#db,
       "SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = ? " +
         "ORDER BY name",
     ).all(userId) as Array<{
@@ -210,7 +213,7 @@ export class TokenStore {
    * tokens made with those sessions, and theirs in turn. Returns false if none matched.
    */
   deleteApiToken(userId: number, name: string): boolean {
-    const result = this.#db.prepare("DELETE FROM api_tokens WHERE user_id = ? AND name = ?")
+    const result = statement(this.#db, "DELETE FROM api_tokens WHERE user_id = ? AND name = ?")
       .run(userId, name);
     return result.changes > 0;
   }
@@ -218,7 +221,7 @@ export class TokenStore {
   /** Best effort: a full disk must not turn a read into an error. */
   markApiTokenUsed(apiTokenId: number, now = new Date()): void {
     try {
-      this.#db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
+      statement(this.#db, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
         now.toISOString(),
         apiTokenId,
       );
@@ -254,9 +257,10 @@ export class TokenStore {
     const expires = new Date(now.getTime() + SESSION_LIFETIME_MS);
     return inTransaction(this.#db, () => {
       // Opportunistic cleanup keeps the tables from growing with dead sessions and tokens.
-      this.#db.prepare("DELETE FROM sessions WHERE expires_at < ?").run(now.toISOString());
-      this.#db.prepare("DELETE FROM api_tokens WHERE expires_at < ?").run(now.toISOString());
-      const { lastInsertRowid } = this.#db.prepare(
+      statement(this.#db, "DELETE FROM sessions WHERE expires_at < ?").run(now.toISOString());
+      statement(this.#db, "DELETE FROM api_tokens WHERE expires_at < ?").run(now.toISOString());
+      const { lastInsertRowid } = statement(
+        this.#db,
         "INSERT INTO sessions (user_id, api_token_id, token_hash, created_at, expires_at) " +
           "VALUES (?, ?, '', ?, ?)",
       ).run(userId, apiTokenId, now.toISOString(), expires.toISOString());
@@ -267,7 +271,10 @@ export class TokenStore {
         jti: newJti(),
         exp: Math.floor(expires.getTime() / 1000),
       });
-      this.#db.prepare("UPDATE sessions SET token_hash = ? WHERE id = ?").run(hashToken(token), id);
+      statement(this.#db, "UPDATE sessions SET token_hash = ? WHERE id = ?").run(
+        hashToken(token),
+        id,
+      );
       return token;
     });
   }
@@ -278,7 +285,8 @@ export class TokenStore {
     if (!payload) return null;
     const tokenHash = hashToken(token);
     if (payload.typ === "api") {
-      const row = this.#db.prepare(
+      const row = statement(
+        this.#db,
         "SELECT user_id, token_hash, expires_at FROM api_tokens WHERE id = ?",
       ).get(payload.id) as
         | { user_id: number; token_hash: string; expires_at: string | null }
@@ -290,7 +298,8 @@ export class TokenStore {
     if ((payload.exp ?? 0) * 1000 <= now.getTime()) return null;
     if (payload.id === 0) return this.#verifyRowless(payload, now);
     // A session lives no longer than the API token it was obtained with.
-    const row = this.#db.prepare(
+    const row = statement(
+      this.#db,
       "SELECT s.user_id, s.api_token_id, s.token_hash, s.expires_at, t.expires_at AS token_expires " +
         "FROM sessions s LEFT JOIN api_tokens t ON t.id = s.api_token_id WHERE s.id = ?",
     ).get(payload.id) as
@@ -310,10 +319,11 @@ export class TokenStore {
 
   /** A session without a row: valid while its user and its API token (if any) are. */
   #verifyRowless(payload: TokenPayload, now: Date): VerifiedToken | null {
-    const user = this.#db.prepare("SELECT 1 FROM users WHERE id = ?").get(payload.sub!);
+    const user = statement(this.#db, "SELECT 1 FROM users WHERE id = ?").get(payload.sub!);
     if (!user) return null;
     if (payload.api === 0) return { kind: "session", userId: payload.sub!, apiTokenId: null };
-    const token = this.#db.prepare(
+    const token = statement(
+      this.#db,
       "SELECT expires_at FROM api_tokens WHERE id = ? AND user_id = ?",
     ).get(payload.api!, payload.sub!) as { expires_at: string | null } | undefined;
     if (!token) return null;

@@ -40,7 +40,7 @@ export async function createTokenCommand(
  */
 export async function listTokensCommand(context: CommandContext): Promise<CommandResult> {
   const tokens: ApiToken[] = await listTokens(await context.session());
-  const expiring = tokens.some((token) => token.expires !== null);
+  const expiring = tokens.some((token) => token.expires !== undefined);
   const rows = tokens.map((token) => [
     token.name,
     token.created,
