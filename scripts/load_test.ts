@@ -10,7 +10,7 @@
  * Run: `deno run -A scripts/load_test.ts [--seconds 20] [--connections 50] [--warm-up 20]`
  */
 import { parseArgs } from "node:util";
-import { createToken, login, type Session, uploadEgg } from "../mod.ts";
+import { createToken, login, uploadEgg } from "../mod.ts";
 import { writeEgg } from "../tests/helpers/eggs.ts";
 import { PASSWORD, startEggWorld, USERS } from "../tests/helpers/world.ts";
 import { median, print } from "./bench_helpers.ts";
@@ -75,7 +75,7 @@ try {
   let uploads = 0;
   const pending = eggs.slice(50);
   /** `connections` clients on the two endpoints and one uploader, for `ms`. */
-  async function load(ms: number, latencies?: Record<keyof typeof endpoints, number[]>) {
+  const load = async (ms: number, latencies?: Record<keyof typeof endpoints, number[]>) => {
     const deadline = performance.now() + ms;
     const uploading = (async () => {
       while (performance.now() < deadline && pending.length > 0) {
@@ -95,7 +95,7 @@ try {
       }
     });
     await Promise.all([...clients, uploading]);
-  }
+  };
   const names = Object.keys(endpoints) as (keyof typeof endpoints)[];
   const rest = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
