@@ -29,6 +29,7 @@ export {
   type ApiToken,
   type CreatedApiToken,
   createToken,
+  type CreateTokenOptions,
   listTokens,
   revokeToken,
 } from "./lib/tokens.ts";
@@ -153,5 +154,7 @@ export {
   ServerError,
   TimeoutError,
   TlsError,
+  UnsafeFileError,
 } from "./lib/errors.ts";
 export { VERSION } from "./lib/version.ts";
+export { type AuditEntry, listAuditEntries, type ListAuditOptions } from "./lib/audit.ts";

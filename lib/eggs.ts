@@ -5,16 +5,16 @@
  *
  * @module
  */
-import { rename, rm, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { compareText } from "./answers.ts";
-import { type EggMetadata, InvalidEggError, readEggMetadata, sha256File } from "./formats/egg.ts";
+import { type EggMetadata, InvalidEggError, readEggMetadata } from "./formats/egg.ts";
 import { canonicalPlatform } from "./formats/platforms.ts";
 import { inspectLocalFile, type LocalArtefact, uploadVerified } from "./upload.ts";
-import { ChecksumMismatchError, HatcherError } from "./errors.ts";
+import { downloadVerified, safeFileName } from "./download.ts";
+import { HatcherError } from "./errors.ts";
 import { apiPath } from "./http.ts";
-import { type Session, sessionJson, sessionRequest, sessionSend } from "./session.ts";
-import { type ProgressCallback, writeResponseToFile } from "./transfer.ts";
+import { type Session, sessionJson, sessionSend } from "./session.ts";
+import type { ProgressCallback } from "./transfer.ts";
 
 /**
  * A repository and platform: where eggs are uploaded.
@@ -228,9 +228,12 @@ export interface DownloadedEgg {
  * Downloads an egg: streams it to `<target>.partial` while hashing, checks
  * the SHA-256 against the server's metadata, then renames it into place. A
  * target that already has the right checksum is kept without downloading; a
- * broken-off transfer resumes with a `Range` request.
+ * broken-off transfer resumes with a `Range` request, in this run or the
+ * next. The file is named `<name>-<version>.egg`: a server that names it
+ * otherwise is refused, and no file is written through a symbolic link.
  *
  * @throws {ChecksumMismatchError} When the bytes do not match (the partial file is removed).
+ * @throws {UnsafeFileError} When the server names another file, or a link is in the way.
  *
  * @example
  * ```ts
@@ -248,44 +251,13 @@ export async function downloadEgg(
   options: DownloadEggOptions = {},
 ): Promise<DownloadedEgg> {
   const info = await getEggMetadata(session, egg);
-  const filename = basename(info.filename || `${egg.name}-${egg.version}.egg`);
-  const target = await targetPath(options.destination ?? ".", filename);
-  if (await hasChecksum(target, info.sha256)) {
-    return { path: target, sha256: info.sha256, size: info.size, downloaded: false };
-  }
-  const partial = `${target}.partial`;
-  const path = eggPath("data", egg);
-  const first = await sessionRequest(session, "GET", path);
-  const etag = first.headers.get("etag");
-  const resumable = first.headers.get("accept-ranges") === "bytes" && etag !== null;
-  let resumes = 0;
-  try {
-    const written = await writeResponseToFile(first, partial, {
-      total: Number(first.headers.get("content-length")) || info.size,
-      onProgress: options.onProgress,
-      next: async (offset) => {
-        if (!resumable || resumes++ >= 3) return undefined;
-        const rest = await sessionRequest(session, "GET", path, {
-          headers: { range: `bytes=${offset}-`, "if-range": etag },
-        });
-        if (rest.status === 206) return rest;
-        await rest.body?.cancel();
-        return undefined;
-      },
-    });
-    if (written.sha256 !== info.sha256) {
-      throw new ChecksumMismatchError(`Checksum failed for '${filename}'`, {
-        file: filename,
-        expected: info.sha256,
-        actual: written.sha256,
-      });
-    }
-    await rename(partial, target);
-    return { path: target, sha256: written.sha256, size: written.bytes, downloaded: true };
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw error;
-  }
+  return await downloadVerified(session, {
+    path: eggPath("data", egg),
+    // The egg's own name, whatever the server's metadata says.
+    filename: safeFileName(info.filename, `${egg.name}-${egg.version}.egg`),
+    sha256: info.sha256,
+    size: info.size,
+  }, { destination: options.destination ?? ".", onProgress: options.onProgress });
 }
 
 /**
@@ -533,21 +505,4 @@ function compareNatural(a: string, b: string): number {
     return numeric ? Number(x) - Number(y) : compareText(x, y);
   }
   return 0;
-}
-
-async function targetPath(destination: string, filename: string): Promise<string> {
-  try {
-    if ((await stat(destination)).isDirectory()) return join(destination, filename);
-  } catch {
-    // Not there yet: it names the file to write.
-  }
-  return destination;
-}
-
-async function hasChecksum(path: string, sha256: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile() && await sha256File(path) === sha256;
-  } catch {
-    return false;
-  }
 }

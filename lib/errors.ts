@@ -315,3 +315,39 @@ export class ChecksumMismatchError extends HatcherError {
     this.actual = details.actual;
   }
 }
+
+/**
+ * A download was refused before a byte was written, because it would put a
+ * file where it does not belong: the server named the file something other
+ * than the artefact's own name (a dotfile, a path, another artefact), or the
+ * local file or its `.partial` is a symbolic link.
+ *
+ * @example
+ * ```ts
+ * import { downloadEgg, login, UnsafeFileError } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * const egg = {
+ *   organization: "acme", repository: "dev", platform: "rh7-x86_64", pythonTag: "cp311",
+ *   name: "numpy", version: "1.26.4-1",
+ * };
+ * try {
+ *   await downloadEgg(session, egg);
+ * } catch (error) {
+ *   if (error instanceof UnsafeFileError) console.error(error.path);
+ * }
+ * ```
+ */
+export class UnsafeFileError extends HatcherError {
+  /** The file name or local path concerned. */
+  readonly path: string;
+  /** Why: the server's file name, or a symbolic link on the local side. */
+  readonly reason: "file-name" | "symlink";
+
+  /** Creates the error; the message says what was refused. */
+  constructor(message: string, details: { path: string; reason: "file-name" | "symlink" }) {
+    super(message);
+    this.name = "UnsafeFileError";
+    this.path = details.path;
+    this.reason = details.reason;
+  }
+}

@@ -12,6 +12,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 
 /** A file being written and hashed, piece by piece, in order. */
@@ -45,21 +46,49 @@ const MAX_IN_FLIGHT = 16;
 const WRITE_BYTES = 256 << 10;
 
 /**
- * Opens `path` for writing (truncating it). `offThread` asks for a worker
- * thread; it is used where the runtime has web workers (Deno, Bun), and the
- * file is written on the calling thread otherwise (Node).
+ * Read-write, created if missing, and never through a symbolic link: a link
+ * planted where a download writes fails to open (ELOOP) instead of letting
+ * the download overwrite whatever it points to. (Windows has no O_NOFOLLOW.)
+ */
+const OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+/** New files: read-write for the owner, readable by others, like `open(path, "w")`. */
+const FILE_MODE = 0o644;
+
+/**
+ * Opens `path` for writing, without following a symbolic link. The first
+ * `keep` bytes of an existing file are kept (and hashed, so the digest covers
+ * the whole file: a resumed download) and anything after them is dropped.
+ * `offThread` asks for a worker thread; it is used where the runtime has web
+ * workers (Deno, Bun), and the file is written on the calling thread
+ * otherwise (Node).
  */
 export async function openHashedFile(
   path: string,
-  options: { offThread?: boolean } = {},
+  options: { offThread?: boolean; keep?: number } = {},
 ): Promise<HashedFile> {
-  if (options.offThread && typeof Worker === "function") return openOnWorker(path);
-  return await openInThread(path);
+  const keep = options.keep ?? 0;
+  if (options.offThread && typeof Worker === "function") return openOnWorker(path, keep);
+  return await openInThread(path, keep);
 }
 
-async function openInThread(path: string): Promise<HashedFile> {
+async function openInThread(path: string, keep: number): Promise<HashedFile> {
   const hash = createHash("sha256");
-  const file = await open(path, "w");
+  const file = await open(path, OPEN_FLAGS, FILE_MODE);
+  try {
+    const buffer = new Uint8Array(Math.min(WRITE_BYTES * 4, Math.max(keep, 1)));
+    for (let kept = 0; kept < keep;) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, keep - kept), kept);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than the ${keep} bytes to keep`);
+      hash.update(buffer.subarray(0, bytesRead));
+      kept += bytesRead;
+    }
+    // Only when there is more to drop: devices (/dev/full in tests) cannot be truncated.
+    if ((await file.stat()).size > keep) await file.truncate(keep);
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+  let position = keep;
   let closed = false;
   // One write in flight while the next piece arrives and is hashed.
   let writing: Promise<unknown> = Promise.resolve();
@@ -77,7 +106,9 @@ async function openInThread(path: string): Promise<HashedFile> {
       writing = (async () => {
         for (let done = 0; done < piece.length;) {
           const length = Math.min(WRITE_BYTES, piece.length - done);
-          done += (await file.write(piece, done, length)).bytesWritten;
+          const { bytesWritten } = await file.write(piece, done, length, position);
+          done += bytesWritten;
+          position += bytesWritten;
         }
       })();
     },
@@ -97,16 +128,25 @@ async function openInThread(path: string): Promise<HashedFile> {
  */
 const WORKER_SOURCE = `
 import { createHash } from "node:crypto";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 const WRITE_BYTES = ${WRITE_BYTES};
 const hash = createHash("sha256");
 let fd;
+let position = 0;
 let failed = false;
 self.onmessage = ({ data }) => {
   if (failed) return;
   try {
     if (data.open !== undefined) {
-      fd = openSync(data.open, "w");
+      fd = openSync(data.open, ${OPEN_FLAGS}, ${FILE_MODE});
+      const buffer = new Uint8Array(1 << 20);
+      while (position < data.keep) {
+        const read = readSync(fd, buffer, 0, Math.min(buffer.length, data.keep - position), position);
+        if (read === 0) throw new Error(data.open + " is shorter than the bytes to keep");
+        hash.update(buffer.subarray(0, read));
+        position += read;
+      }
+      if (fstatSync(fd).size > data.keep) ftruncateSync(fd, data.keep);
       self.postMessage({ opened: true });
     } else if (data.finish || data.close) {
       if (fd !== undefined) closeSync(fd);
@@ -116,7 +156,9 @@ self.onmessage = ({ data }) => {
       const piece = new Uint8Array(data.buffer, 0, data.length);
       hash.update(piece);
       for (let done = 0; done < piece.length;) {
-        done += writeSync(fd, piece, done, Math.min(WRITE_BYTES, piece.length - done));
+        const written = writeSync(fd, piece, done, Math.min(WRITE_BYTES, piece.length - done), position);
+        done += written;
+        position += written;
       }
       self.postMessage({ buffer: data.buffer }, [data.buffer]);
     }
@@ -137,7 +179,7 @@ function workerError(error: { message: string; code?: string }): Error {
   return Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
 }
 
-function openOnWorker(path: string): HashedFile {
+function openOnWorker(path: string, keep: number): HashedFile {
   workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const worker = new Worker(workerUrl, { type: "module" });
   const spare: ArrayBuffer[] = [];
@@ -175,7 +217,7 @@ function openOnWorker(path: string): HashedFile {
 
   // Not awaited: the worker starts (~60 ms under Deno) while the first pieces
   // arrive; a failure to open the file is reported by the next write.
-  worker.postMessage({ open: path });
+  worker.postMessage({ open: path, keep });
   inFlight++;
   const drain = async () => {
     while (inFlight > 0) await reply();

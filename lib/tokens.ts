@@ -27,6 +27,8 @@ export interface ApiToken {
   created: string;
   /** When it was last used, or `null` when never. */
   lastUsed: string | null;
+  /** When it stops working (ISO 8601); absent for a token that never expires. */
+  expires?: string;
 }
 
 /**
@@ -46,6 +48,22 @@ export interface CreatedApiToken {
   name: string;
   /** The secret token; the server keeps only a hash of it. */
   token: string;
+  /** When it stops working (ISO 8601); absent for a token that never expires. */
+  expires?: string;
+}
+
+/**
+ * Options of {@linkcode createToken}.
+ *
+ * @example A token for a month
+ * ```ts
+ * import { type CreateTokenOptions } from "@hatcher/hatcher";
+ * const options: CreateTokenOptions = { expiresIn: 30 * 86_400 };
+ * ```
+ */
+export interface CreateTokenOptions {
+  /** Seconds until the token stops working; without it, it works until revoked. */
+  expiresIn?: number;
 }
 
 /**
@@ -53,8 +71,10 @@ export interface CreatedApiToken {
  *
  * @param session From {@linkcode login}.
  * @param name A name unique among the user's tokens.
+ * @param options `expiresIn`: seconds until the token stops working.
  * @returns The token's name and secret; store the secret, it cannot be shown again.
- * @throws {ConflictError} When the user already has a token with that name.
+ * @throws {ConflictError} When the user already has a token with that name, or
+ *   as many tokens as the server allows.
  *
  * @example Create a token for a CI job
  * ```ts
@@ -66,10 +86,26 @@ export interface CreatedApiToken {
  * const { token } = await createToken(session, "ci-token");
  * ```
  */
-export async function createToken(session: Session, name: string): Promise<CreatedApiToken> {
+export async function createToken(
+  session: Session,
+  name: string,
+  options: CreateTokenOptions = {},
+): Promise<CreatedApiToken> {
   if (name.trim() === "") throw new TypeError("The token name is empty");
-  const body = await sessionJson(session, "POST", "auth/tokens/api", { json: { name } });
-  return { name: text(body, "name"), token: text(body, "token") };
+  const { expiresIn } = options;
+  if (expiresIn !== undefined && (!Number.isSafeInteger(expiresIn) || expiresIn < 1)) {
+    throw new RangeError(`expiresIn must be a whole number of seconds, got ${expiresIn}`);
+  }
+  const json = expiresIn === undefined ? { name } : { name, expires_in: expiresIn };
+  const body = await sessionJson<Record<string, unknown>>(session, "POST", "auth/tokens/api", {
+    json,
+  });
+  return { name: text(body, "name"), token: text(body, "token"), ...expiry(body) };
+}
+
+/** `{ expires }` when the token document has one; nothing for a token that never expires. */
+function expiry(raw: Record<string, unknown>): { expires?: string } {
+  return raw.expires === null || raw.expires === undefined ? {} : { expires: String(raw.expires) };
 }
 
 /**
@@ -91,6 +127,7 @@ export async function listTokens(session: Session): Promise<ApiToken[]> {
     name: String(raw.name),
     created: String(raw.created),
     lastUsed: raw.last_used === null || raw.last_used === undefined ? null : String(raw.last_used),
+    ...expiry(raw),
   })).sort((a, b) => compareText(a.name, b.name));
 }
 

@@ -147,27 +147,34 @@ export interface WrittenFile {
 const OFF_THREAD_MIN_BYTES = 32 << 20;
 
 /**
- * Streams response bodies into a file while hashing them. `next` is asked for
- * a continuation when a body breaks off: it gets the bytes written so far and
- * returns a response for the rest (a `Range` request), or `undefined` to give up.
+ * Streams response bodies into a file while hashing them. `keep` bytes of the
+ * file are kept (a download resumed from an earlier run; `first` then holds
+ * the rest), and the file is never opened through a symbolic link. `next` is
+ * asked for a continuation when a body breaks off: it gets the bytes written
+ * so far and returns a response for the rest (a `Range` request), or
+ * `undefined` to give up.
  */
 export async function writeResponseToFile(
   first: Response,
   path: string,
   options: {
     total?: number;
+    keep?: number;
     onProgress?: ProgressCallback;
     next?: (written: number, error: unknown) => Promise<Response | undefined>;
   } = {},
 ): Promise<WrittenFile> {
   let file: HashedFile;
   try {
-    file = await openHashedFile(path, { offThread: (options.total ?? 0) >= OFF_THREAD_MIN_BYTES });
+    file = await openHashedFile(path, {
+      offThread: (options.total ?? 0) >= OFF_THREAD_MIN_BYTES,
+      keep: options.keep,
+    });
   } catch (error) {
     await first.body?.cancel().catch(() => {});
     throw error;
   }
-  let bytes = 0;
+  let bytes = options.keep ?? 0;
   try {
     for (let response: Response | undefined = first; response;) {
       const pieces = largePieces(response.body, file.buffer);

@@ -155,6 +155,11 @@ export function findArtefact(
   return row ? toArtefact(row) : undefined;
 }
 
+export function findArtefactById(db: Database, id: number): Artefact | undefined {
+  const row = db.prepare("SELECT * FROM artefacts WHERE id = ?").get(id) as ArtefactRow | undefined;
+  return row ? toArtefact(row) : undefined;
+}
+
 /**
  * The artefacts of a place whose `column` (name or python_tag) and full
  * version match, for addresses that leave the rest of the identity out (a v1

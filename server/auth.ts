@@ -7,12 +7,16 @@ import { Buffer } from "node:buffer";
 import type { Database } from "./db.ts";
 import { HttpError } from "./http.ts";
 import { verifyPasswordOrDummy } from "./passwords.ts";
+import { clientAddress, rememberCaller } from "./request_info.ts";
+import type { SignInLimits } from "./sign_in_limits.ts";
 import type { TokenKind, TokenStore } from "./tokens.ts";
 import { findUserByEmail, findUserById, type User } from "./users.ts";
 
 export interface AuthContext {
   db: Database;
   tokens: TokenStore;
+  /** Limits on failed password sign-ins; none means unlimited. */
+  signIns?: SignInLimits;
 }
 
 export interface Caller {
@@ -60,6 +64,12 @@ export async function authenticateIfPresent(
 
 /** Resolves the caller or throws a 401 HttpError. Direct API token use updates last_used_at. */
 export async function authenticate(request: Request, context: AuthContext): Promise<Caller> {
+  const caller = await identify(request, context);
+  rememberCaller(request, caller);
+  return caller;
+}
+
+async function identify(request: Request, context: AuthContext): Promise<Caller> {
   const header = request.headers.get("authorization");
   if (!header) throw authenticationFailed();
   const space = header.indexOf(" ");
@@ -70,9 +80,20 @@ export async function authenticate(request: Request, context: AuthContext): Prom
     case "basic": {
       const parsed = parseBasicCredentials(credentials);
       if (!parsed) throw authenticationFailed();
+      const address = clientAddress(request);
+      const wait = context.signIns?.retryAfter(parsed.email, address) ?? 0;
+      if (wait > 0) {
+        throw new HttpError(429, `Too many failed sign-ins: try again in ${wait} s`, {
+          "retry-after": String(wait),
+        });
+      }
       const user = findUserByEmail(context.db, parsed.email);
       const ok = await verifyPasswordOrDummy(parsed.password, user?.passwordHash);
-      if (!user || !ok) throw authenticationFailed();
+      if (!user || !ok) {
+        context.signIns?.recordFailure(parsed.email, address);
+        throw authenticationFailed();
+      }
+      context.signIns?.recordSuccess(parsed.email);
       return { user, method: "password", apiTokenId: null };
     }
     case "bearer": {

@@ -3,6 +3,7 @@
  * response helpers, a size-capped JSON body reader and a tiny URLPattern router
  * that serves the same routes under both EDS API roots.
  */
+import { setJsonBody, setMatchedRoute } from "./request_info.ts";
 
 /** Thrown by handlers to answer with `{"error": message}` and a given status. */
 export class HttpError extends Error {
@@ -60,6 +61,10 @@ export async function readJson(
   request: Request,
   limitBytes = DEFAULT_JSON_LIMIT_BYTES,
 ): Promise<Record<string, unknown>> {
+  // A form or text/plain body is what a cross-site page can send without asking.
+  if (!isJsonContentType(request.headers.get("content-type"))) {
+    throw new HttpError(415, "Request body must be JSON, sent as Content-Type: application/json");
+  }
   const tooLarge = () => new HttpError(413, `Request body too large (limit ${limitBytes} bytes)`);
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge();
@@ -69,7 +74,15 @@ export async function readJson(
   if (request.body) {
     const reader = request.body.getReader();
     while (true) {
-      const { done, value } = await reader.read();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        // The client hung up or stalled mid-body: its fault, not the server's.
+        if (error instanceof HttpError) throw error;
+        throw new HttpError(400, "Request body ended before its announced length");
+      }
+      const { done, value } = read;
       if (done) break;
       total += value.byteLength;
       if (total > limitBytes) {
@@ -102,7 +115,13 @@ export async function readJson(
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new HttpError(400, "Request body must be a JSON object");
   }
+  setJsonBody(request, parsed as Record<string, unknown>);
   return parsed as Record<string, unknown>;
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+export function isJsonContentType(header: string | null): boolean {
+  return header !== null && header.split(";")[0]!.trim().toLowerCase() === "application/json";
 }
 
 /** A Map, not an object literal: `?force=constructor` must not hit Object.prototype. */
@@ -152,6 +171,7 @@ export type RouteHandler = (context: RouteContext) => Response | Promise<Respons
 
 interface Route {
   method: string;
+  pathname: string;
   pattern: URLPattern;
   handler: RouteHandler;
 }
@@ -167,6 +187,7 @@ export class Router {
   add(method: string, pathname: string, handler: RouteHandler): this {
     this.#routes.push({
       method: method.toUpperCase(),
+      pathname,
       pattern: new URLPattern({ pathname }),
       handler,
     });
@@ -190,6 +211,7 @@ export class Router {
       for (const [key, value] of Object.entries(match.pathname.groups)) {
         if (value !== undefined) params[key] = safeDecode(value);
       }
+      setMatchedRoute(request, { pattern: route.pathname, params });
       const response = await route.handler({
         request,
         url,
@@ -232,7 +254,31 @@ export function toErrorResponse(error: unknown, logError: (message: string) => v
   if (error instanceof HttpError) {
     return errorResponse(error.status, error.message, error.headers);
   }
+  if (isDiskFull(error)) {
+    logError(`disk full: ${error instanceof Error ? error.message : String(error)}`);
+    return errorResponse(507, "The server's disk is full: nothing was stored");
+  }
+  if (isForeignKeyFailure(error)) {
+    // What the request referred to (a repository, a team) went away while it ran.
+    return errorResponse(
+      409,
+      "What this request refers to was deleted while it ran; nothing was stored",
+    );
+  }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   logError(`internal error: ${detail}`);
   return errorResponse(500, "Internal server error");
+}
+
+/** SQLite's SQLITE_FULL, or ENOSPC/EDQUOT from the file system. */
+export function isDiskFull(error: unknown): boolean {
+  const { errcode, code, message } = (error ?? {}) as Record<string, unknown>;
+  return errcode === 13 || code === "ENOSPC" || code === "EDQUOT" ||
+    (typeof message === "string" &&
+      /database or disk is full|No space left on device|os error 28\b/.test(message));
+}
+
+function isForeignKeyFailure(error: unknown): boolean {
+  const { message } = (error ?? {}) as Record<string, unknown>;
+  return typeof message === "string" && message.includes("FOREIGN KEY constraint failed");
 }

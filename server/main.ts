@@ -3,22 +3,45 @@
  *
  *   deno run -A server/main.ts --data-dir DIR [--host H] [--port P]
  *       [--tls-cert F --tls-key F] [--admin EMAIL] [--max-upload-bytes N] [--quiet]
+ *       [limits: see LIMIT_OPTIONS and docs/server-limits.md]
  *   deno run -A server/main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME] < password
  *
  * Exit codes: 0 success / clean shutdown, 1 runtime failure, 2 bad usage.
  */
 import { parseArgs } from "node:util";
-import { createApp, type Logger } from "./app.ts";
+import {
+  createApp,
+  DEFAULT_BODY_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_UPLOADS,
+  type Logger,
+} from "./app.ts";
+import { secureDataDir } from "./data_dir.ts";
 import { type Database, inTransaction, openDatabase } from "./db.ts";
 import { DEFAULT_MAX_UPLOAD_BYTES } from "./artefact_upload.ts";
 import { removeOrphanObjects } from "./artefacts.ts";
+import { DEFAULT_DISABLED_TTL_MS, startHousekeeping } from "./housekeeping.ts";
+import { DEFAULT_SIGN_IN_LIMITS } from "./sign_in_limits.ts";
+import { DEFAULT_MAX_API_TOKENS_PER_USER } from "./tokens.ts";
 import { ObjectStore } from "./objects.ts";
 import { addOrganizationMember, findOrganization } from "./organizations.ts";
 import { hashPassword } from "./passwords.ts";
 import { ensureSiteAdmin, insertUser, isPlausibleEmail, UserExistsError } from "./users.ts";
 
+/** Limits (docs/server-limits.md): each a positive whole number, with its default. */
+const LIMIT_OPTIONS = {
+  "max-auth-failures-per-account": DEFAULT_SIGN_IN_LIMITS.perAccount,
+  "max-auth-failures-per-address": DEFAULT_SIGN_IN_LIMITS.perAddress,
+  "auth-failure-window": DEFAULT_SIGN_IN_LIMITS.windowMs / 1000,
+  "max-concurrent-uploads": DEFAULT_MAX_CONCURRENT_UPLOADS,
+  "body-idle-timeout": DEFAULT_BODY_IDLE_TIMEOUT_MS / 1000,
+  "max-api-tokens-per-user": DEFAULT_MAX_API_TOKENS_PER_USER,
+  "disabled-ttl": DEFAULT_DISABLED_TTL_MS / 1000,
+} as const;
+type LimitName = keyof typeof LIMIT_OPTIONS;
+
 const USAGE = "usage: main.ts --data-dir DIR [--host H] [--port P] [--tls-cert F --tls-key F] " +
-  "[--admin EMAIL] [--max-upload-bytes N] [--quiet] | " +
+  "[--admin EMAIL] [--max-upload-bytes N] [--quiet] " +
+  Object.keys(LIMIT_OPTIONS).map((name) => `[--${name} N]`).join(" ") + " | " +
   "main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME]";
 const SHUTDOWN_GRACE_MS = 5000;
 
@@ -64,6 +87,14 @@ function parsePort(text: string): number {
   return port;
 }
 
+function parsePositive(option: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${option} must be a positive whole number, got '${text}'`);
+  }
+  return value;
+}
+
 function parseByteCount(option: string, text: string): number {
   const bytes = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(bytes) || bytes < 1) {
@@ -80,10 +111,11 @@ async function readFileArg(option: string, path: string): Promise<string> {
   }
 }
 
-async function openDataDir(dataDir: string): Promise<Database> {
+/** Opens the database after making the directory private (reporting what had to be tightened). */
+function openDataDir(dataDir: string): Promise<Database> {
   try {
-    await Deno.mkdir(dataDir, { recursive: true });
-    return openDatabase(dataDir);
+    for (const change of secureDataDir(dataDir)) printErr(change);
+    return Promise.resolve(openDatabase(dataDir));
   } catch (error) {
     throw new CommandError(`cannot open data directory '${dataDir}': ${(error as Error).message}`);
   }
@@ -108,9 +140,16 @@ async function serve(args: string[]): Promise<void> {
         admin: { type: "string" },
         "max-upload-bytes": { type: "string", default: String(DEFAULT_MAX_UPLOAD_BYTES) },
         quiet: { type: "boolean", default: false },
+        ...Object.fromEntries(
+          Object.entries(LIMIT_OPTIONS).map((
+            [name, value],
+          ) => [name, { type: "string" as const, default: String(value) }]),
+        ),
       },
     })
   );
+  const limit = (name: LimitName) =>
+    parsePositive(`--${name}`, String((values as Record<string, unknown>)[name]));
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const dataDir = values["data-dir"];
   if (!dataDir) throw new UsageError("--data-dir is required");
@@ -158,11 +197,29 @@ async function serve(args: string[]): Promise<void> {
     } catch (error) {
       throw new CommandError(`cannot prepare '${dataDir}': ${(error as Error).message}`);
     }
-    const app = createApp({ db, log, objects, maxUploadBytes });
+    const shutdown = new AbortController();
+    startHousekeeping(db, objects, {
+      disabledTtlMs: limit("disabled-ttl") * 1000,
+      log: printErr,
+      signal: shutdown.signal,
+    });
+    const app = createApp({
+      db,
+      log,
+      objects,
+      maxUploadBytes,
+      signInLimits: {
+        perAccount: limit("max-auth-failures-per-account"),
+        perAddress: limit("max-auth-failures-per-address"),
+        windowMs: limit("auth-failure-window") * 1000,
+      },
+      maxConcurrentUploads: limit("max-concurrent-uploads"),
+      bodyIdleTimeoutMs: limit("body-idle-timeout") * 1000,
+      maxApiTokensPerUser: limit("max-api-tokens-per-user"),
+    });
     const scheme = tls ? "https" : "http";
     // Listen for signals before announcing readiness, so a signal sent right
     // after the ready line cannot kill the process with 130/143.
-    const shutdown = new AbortController();
     const stopOnSignal = () => shutdown.abort();
     Deno.addSignalListener("SIGINT", stopOnSignal);
     Deno.addSignalListener("SIGTERM", stopOnSignal);

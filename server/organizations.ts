@@ -2,7 +2,7 @@
  * Organizations and their members: storage only. Who may read or change them
  * is decided in permissions.ts.
  */
-import { type Database, inTransaction } from "./db.ts";
+import { type Database, inTransaction, statement } from "./db.ts";
 import { addTeamMember } from "./teams.ts";
 import { deleteUser, insertUser, type User } from "./users.ts";
 
@@ -33,20 +33,22 @@ function toOrganization(row: OrganizationRow): Organization {
 }
 
 export function findOrganization(db: Database, name: string): Organization | undefined {
-  const row = db.prepare("SELECT * FROM organizations WHERE name = ?").get(name) as
+  const row = statement(db, "SELECT * FROM organizations WHERE name = ?").get(name) as
     | OrganizationRow
     | undefined;
   return row ? toOrganization(row) : undefined;
 }
 
 export function listAllOrganizations(db: Database): Organization[] {
-  const rows = db.prepare("SELECT * FROM organizations ORDER BY name").all() as OrganizationRow[];
+  const rows = statement(db, "SELECT * FROM organizations ORDER BY name")
+    .all() as OrganizationRow[];
   return rows.map(toOrganization);
 }
 
 /** The organizations `userId` is a member of, by name. */
 export function listMemberOrganizations(db: Database, userId: number): Organization[] {
-  const rows = db.prepare(
+  const rows = statement(
+    db,
     "SELECT o.* FROM organizations o JOIN org_members m ON m.org_id = o.id " +
       "WHERE m.user_id = ? ORDER BY o.name",
   ).all(userId) as OrganizationRow[];
@@ -56,20 +58,20 @@ export function listMemberOrganizations(db: Database, userId: number): Organizat
 export function createOrganization(db: Database, name: string, description: string): Organization {
   return inTransaction(db, () => {
     if (findOrganization(db, name)) throw new OrganizationExistsError(name);
-    db.prepare("INSERT INTO organizations (name, description, created_at) VALUES (?, ?, ?)")
+    statement(db, "INSERT INTO organizations (name, description, created_at) VALUES (?, ?, ?)")
       .run(name, description, new Date().toISOString());
     return findOrganization(db, name)!;
   });
 }
 
 export function isOrganizationMember(db: Database, orgId: number, userId: number): boolean {
-  return db.prepare("SELECT 1 FROM org_members WHERE org_id = ? AND user_id = ?")
+  return statement(db, "SELECT 1 FROM org_members WHERE org_id = ? AND user_id = ?")
     .get(orgId, userId) !== undefined;
 }
 
 /** Idempotent. */
 export function addOrganizationMember(db: Database, orgId: number, userId: number): void {
-  db.prepare("INSERT OR IGNORE INTO org_members (org_id, user_id) VALUES (?, ?)").run(
+  statement(db, "INSERT OR IGNORE INTO org_members (org_id, user_id) VALUES (?, ?)").run(
     orgId,
     userId,
   );
@@ -94,6 +96,19 @@ export function createOrganizationUser(
   });
 }
 
+/** Makes an existing account a member of `org` and of some of its teams, all or nothing. */
+export function joinOrganization(
+  db: Database,
+  orgId: number,
+  userId: number,
+  teamIds: readonly number[],
+): void {
+  inTransaction(db, () => {
+    addOrganizationMember(db, orgId, userId);
+    for (const teamId of teamIds) addTeamMember(db, teamId, userId);
+  });
+}
+
 /**
  * Takes `user` out of the organization and all its teams. An account left in
  * no organization is useless to anyone but a site administrator, so it is
@@ -102,11 +117,12 @@ export function createOrganizationUser(
  */
 export function removeOrganizationUser(db: Database, orgId: number, user: User): boolean {
   return inTransaction(db, () => {
-    db.prepare(
+    statement(
+      db,
       "DELETE FROM team_members WHERE user_id = ? AND team_id IN (SELECT id FROM teams WHERE org_id = ?)",
     ).run(user.id, orgId);
-    db.prepare("DELETE FROM org_members WHERE org_id = ? AND user_id = ?").run(orgId, user.id);
-    const elsewhere = db.prepare("SELECT 1 FROM org_members WHERE user_id = ? LIMIT 1")
+    statement(db, "DELETE FROM org_members WHERE org_id = ? AND user_id = ?").run(orgId, user.id);
+    const elsewhere = statement(db, "SELECT 1 FROM org_members WHERE user_id = ? LIMIT 1")
       .get(user.id);
     if (elsewhere || user.isSiteAdmin) return false;
     deleteUser(db, user.id);

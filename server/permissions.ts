@@ -8,7 +8,7 @@
  * - what a caller can see but not change gets a 403 naming the missing right.
  */
 import { authenticationFailed } from "./auth.ts";
-import type { Database } from "./db.ts";
+import { type Database, statement } from "./db.ts";
 import { HttpError } from "./http.ts";
 import {
   findOrganization,
@@ -69,7 +69,8 @@ export function noOrganizationUser(orgName: string, email: string): HttpError {
 /** Site administrators, and members of one of the organization's `admin` teams. */
 export function isOrganizationAdmin(db: Database, user: User, orgId: number): boolean {
   if (user.isSiteAdmin) return true;
-  return db.prepare(
+  return statement(
+    db,
     "SELECT 1 FROM team_members m JOIN teams t ON t.id = m.team_id " +
       "WHERE m.user_id = ? AND t.org_id = ? AND t.group_name = 'admin' LIMIT 1",
   ).get(user.id, orgId) !== undefined;
@@ -82,7 +83,8 @@ export function canSeeOrganization(db: Database, user: User, org: Organization):
 /** The strongest group among the caller's teams linked to the repository; null = no access. */
 export function repositoryAccess(db: Database, user: User, repository: Repository): Access | null {
   if (isOrganizationAdmin(db, user, repository.orgId)) return "admin";
-  const rows = db.prepare(
+  const rows = statement(
+    db,
     "SELECT t.group_name FROM team_members m JOIN teams t ON t.id = m.team_id " +
       "JOIN team_repositories l ON l.team_id = t.id WHERE m.user_id = ? AND l.repository_id = ?",
   ).all(user.id, repository.id) as Array<{ group_name: Access }>;
@@ -109,7 +111,8 @@ export function accessibleRepositories(
     return listAllRepositories(db).map((repository) => ({ repository, access: "admin" }));
   }
   // Direct team links, plus every repository of an organization the user administers.
-  const rows = db.prepare(
+  const rows = statement(
+    db,
     "SELECT l.repository_id AS id, t.group_name AS access FROM team_members m " +
       "JOIN teams t ON t.id = m.team_id JOIN team_repositories l ON l.team_id = t.id " +
       "WHERE m.user_id = ? " +

@@ -2,7 +2,7 @@
  * Repositories (`org/repo`): storage only. Who may read or change them is
  * decided in permissions.ts.
  */
-import { type Database, inTransaction } from "./db.ts";
+import { type Database, inTransaction, statement } from "./db.ts";
 
 export interface Repository {
   id: number;
@@ -53,26 +53,27 @@ export function fullRepositoryName(repository: Repository): string {
 }
 
 export function findRepository(db: Database, orgId: number, name: string): Repository | undefined {
-  const row = db.prepare(`${SELECT_REPOSITORY} WHERE r.org_id = ? AND r.name = ?`)
+  const row = statement(db, `${SELECT_REPOSITORY} WHERE r.org_id = ? AND r.name = ?`)
     .get(orgId, name) as RepositoryRow | undefined;
   return row ? toRepository(row) : undefined;
 }
 
 export function findRepositoryById(db: Database, id: number): Repository | undefined {
-  const row = db.prepare(`${SELECT_REPOSITORY} WHERE r.id = ?`).get(id) as
+  const row = statement(db, `${SELECT_REPOSITORY} WHERE r.id = ?`).get(id) as
     | RepositoryRow
     | undefined;
   return row ? toRepository(row) : undefined;
 }
 
 export function listRepositories(db: Database, orgId: number): Repository[] {
-  const rows = db.prepare(`${SELECT_REPOSITORY} WHERE r.org_id = ? ORDER BY r.name`)
+  const rows = statement(db, `${SELECT_REPOSITORY} WHERE r.org_id = ? ORDER BY r.name`)
     .all(orgId) as RepositoryRow[];
   return rows.map(toRepository);
 }
 
 export function listAllRepositories(db: Database): Repository[] {
-  const rows = db.prepare(`${SELECT_REPOSITORY} ORDER BY o.name, r.name`).all() as RepositoryRow[];
+  const rows = statement(db, `${SELECT_REPOSITORY} ORDER BY o.name, r.name`)
+    .all() as RepositoryRow[];
   return rows.map(toRepository);
 }
 
@@ -86,7 +87,8 @@ export function createRepository(
 ): Repository {
   return inTransaction(db, () => {
     if (findRepository(db, orgId, name)) throw new RepositoryExistsError(orgName, name);
-    db.prepare(
+    statement(
+      db,
       "INSERT INTO repositories (org_id, name, description, public, created_at) " +
         "VALUES (?, ?, ?, ?, ?)",
     ).run(orgId, name, description, options.public ? 1 : 0, new Date().toISOString());
@@ -101,11 +103,11 @@ export function updateRepository(
   changes: { description?: string; public?: boolean },
 ): void {
   if (changes.description !== undefined) {
-    db.prepare("UPDATE repositories SET description = ? WHERE id = ?")
+    statement(db, "UPDATE repositories SET description = ? WHERE id = ?")
       .run(changes.description, repositoryId);
   }
   if (changes.public !== undefined) {
-    db.prepare("UPDATE repositories SET public = ? WHERE id = ?")
+    statement(db, "UPDATE repositories SET public = ? WHERE id = ?")
       .run(changes.public ? 1 : 0, repositoryId);
   }
 }
@@ -117,5 +119,5 @@ export function updateRepository(
  * nothing else references.
  */
 export function deleteRepository(db: Database, repositoryId: number): void {
-  db.prepare("DELETE FROM repositories WHERE id = ?").run(repositoryId);
+  statement(db, "DELETE FROM repositories WHERE id = ?").run(repositoryId);
 }

@@ -3,7 +3,7 @@
  * to some of the organization's repositories. Storage only; permissions.ts
  * turns teams into rights.
  */
-import { type Database, inTransaction } from "./db.ts";
+import { type Database, inTransaction, statement } from "./db.ts";
 
 /** Ordered from weakest to strongest; a higher group includes every lower one. */
 export const TEAM_GROUPS = ["read-index", "read", "upload", "admin"] as const;
@@ -39,14 +39,14 @@ function toTeam(row: TeamRow): Team {
 }
 
 export function findTeam(db: Database, orgId: number, name: string): Team | undefined {
-  const row = db.prepare("SELECT * FROM teams WHERE org_id = ? AND name = ?").get(orgId, name) as
+  const row = statement(db, "SELECT * FROM teams WHERE org_id = ? AND name = ?").get(orgId, name) as
     | TeamRow
     | undefined;
   return row ? toTeam(row) : undefined;
 }
 
 export function listTeams(db: Database, orgId: number): Team[] {
-  const rows = db.prepare("SELECT * FROM teams WHERE org_id = ? ORDER BY name").all(
+  const rows = statement(db, "SELECT * FROM teams WHERE org_id = ? ORDER BY name").all(
     orgId,
   ) as TeamRow[];
   return rows.map(toTeam);
@@ -61,7 +61,7 @@ export function createTeam(
 ): Team {
   return inTransaction(db, () => {
     if (findTeam(db, orgId, name)) throw new TeamExistsError(orgName, name);
-    db.prepare("INSERT INTO teams (org_id, name, group_name) VALUES (?, ?, ?)").run(
+    statement(db, "INSERT INTO teams (org_id, name, group_name) VALUES (?, ?, ?)").run(
       orgId,
       name,
       group,
@@ -72,12 +72,13 @@ export function createTeam(
 
 /** Memberships and repository links cascade. */
 export function deleteTeam(db: Database, teamId: number): void {
-  db.prepare("DELETE FROM teams WHERE id = ?").run(teamId);
+  statement(db, "DELETE FROM teams WHERE id = ?").run(teamId);
 }
 
 /** Member emails as stored, in code-unit order (BINARY, not the column's NOCASE). */
 export function listTeamMembers(db: Database, teamId: number): string[] {
-  const rows = db.prepare(
+  const rows = statement(
+    db,
     "SELECT u.email FROM users u JOIN team_members m ON m.user_id = u.id " +
       "WHERE m.team_id = ? ORDER BY u.email COLLATE BINARY",
   ).all(teamId) as Array<{ email: string }>;
@@ -85,13 +86,13 @@ export function listTeamMembers(db: Database, teamId: number): string[] {
 }
 
 export function isTeamMember(db: Database, teamId: number, userId: number): boolean {
-  return db.prepare("SELECT 1 FROM team_members WHERE team_id = ? AND user_id = ?")
+  return statement(db, "SELECT 1 FROM team_members WHERE team_id = ? AND user_id = ?")
     .get(teamId, userId) !== undefined;
 }
 
 /** Idempotent. */
 export function addTeamMember(db: Database, teamId: number, userId: number): void {
-  db.prepare("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)").run(
+  statement(db, "INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)").run(
     teamId,
     userId,
   );
@@ -99,13 +100,14 @@ export function addTeamMember(db: Database, teamId: number, userId: number): voi
 
 /** Returns false if the user was not a member. */
 export function removeTeamMember(db: Database, teamId: number, userId: number): boolean {
-  return db.prepare("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
+  return statement(db, "DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
     .run(teamId, userId).changes > 0;
 }
 
 /** Names of the linked repositories (all in the team's organization), sorted. */
 export function listTeamRepositories(db: Database, teamId: number): string[] {
-  const rows = db.prepare(
+  const rows = statement(
+    db,
     "SELECT r.name FROM repositories r JOIN team_repositories l ON l.repository_id = r.id " +
       "WHERE l.team_id = ? ORDER BY r.name",
   ).all(teamId) as Array<{ name: string }>;
@@ -113,19 +115,19 @@ export function listTeamRepositories(db: Database, teamId: number): string[] {
 }
 
 export function isTeamRepository(db: Database, teamId: number, repositoryId: number): boolean {
-  return db.prepare("SELECT 1 FROM team_repositories WHERE team_id = ? AND repository_id = ?")
+  return statement(db, "SELECT 1 FROM team_repositories WHERE team_id = ? AND repository_id = ?")
     .get(teamId, repositoryId) !== undefined;
 }
 
 /** Idempotent. */
 export function addTeamRepository(db: Database, teamId: number, repositoryId: number): void {
-  db.prepare("INSERT OR IGNORE INTO team_repositories (team_id, repository_id) VALUES (?, ?)")
+  statement(db, "INSERT OR IGNORE INTO team_repositories (team_id, repository_id) VALUES (?, ?)")
     .run(teamId, repositoryId);
 }
 
 /** Returns false if the repository was not linked. */
 export function removeTeamRepository(db: Database, teamId: number, repositoryId: number): boolean {
-  return db.prepare("DELETE FROM team_repositories WHERE team_id = ? AND repository_id = ?")
+  return statement(db, "DELETE FROM team_repositories WHERE team_id = ? AND repository_id = ?")
     .run(teamId, repositoryId).changes > 0;
 }
 

@@ -6,7 +6,8 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { type Database, getOrCreateSetting, inTransaction } from "./db.ts";
+import { type Database, getOrCreateSetting, inTransaction, statement } from "./db.ts";
+import { isDiskFull } from "./http.ts";
 
 export type TokenKind = "api" | "session";
 
@@ -18,6 +19,10 @@ export interface TokenPayload {
   jti: string;
   /** Sessions only: expiry in seconds since the epoch (JWT NumericDate). */
   exp?: number;
+  /** Sessions without a row (id 0, made while the disk was full): the user's id. */
+  sub?: number;
+  /** Sessions without a row: the API token they were obtained with, 0 for none. */
+  api?: number;
 }
 
 /** Sessions are short-lived; hatcher refreshes them every 240 s. */
@@ -63,12 +68,17 @@ export function readSignedPayload(secret: Uint8Array, token: string): TokenPaylo
     return null;
   }
   if (typeof payload !== "object" || payload === null) return null;
-  const { typ, id, jti, exp } = payload as Record<string, unknown>;
+  const { typ, id, jti, exp, sub, api } = payload as Record<string, unknown>;
   if (typ !== "api" && typ !== "session") return null;
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) return null;
+  const isId = (value: unknown, min: number) =>
+    typeof value === "number" && Number.isSafeInteger(value) && value >= min;
+  if (!isId(id, typ === "session" ? 0 : 1)) return null;
   if (typeof jti !== "string") return null;
-  if (typ === "session" && typeof exp !== "number") return null;
-  return typ === "session" ? { typ, id, jti, exp: exp as number } : { typ, id, jti };
+  if (typ === "api") return { typ, id: id as number, jti };
+  if (typeof exp !== "number") return null;
+  if (id !== 0) return { typ, id: id as number, jti, exp };
+  if (!isId(sub, 1) || !isId(api, 0)) return null;
+  return { typ, id: 0, jti, exp, sub: sub as number, api: api as number };
 }
 
 export function hashToken(token: string): string {
@@ -90,7 +100,12 @@ export interface ApiTokenInfo {
   name: string;
   created: string;
   lastUsed: string | null;
+  /** When the token stops working; null for a token that never expires. */
+  expires: string | null;
 }
+
+/** A user's API tokens, at most; `--max-api-tokens-per-user` changes it. */
+export const DEFAULT_MAX_API_TOKENS_PER_USER = 100;
 
 /** What a valid token proves: who the caller is and which API token (if any) it stems from. */
 export interface VerifiedToken {
@@ -107,29 +122,64 @@ export class ApiTokenExistsError extends Error {
   }
 }
 
+export class ApiTokenLimitError extends Error {
+  constructor(limit: number) {
+    super(`A user may have at most ${limit} API tokens: delete one first`);
+    this.name = "ApiTokenLimitError";
+  }
+}
+
+/** How an API token comes to be: who made it with what, and for how long. */
+export interface NewApiToken {
+  /** The API token behind the caller's session, if any: revoking it revokes this one. */
+  parentId?: number | null;
+  /** Expiry; none means the token never expires. */
+  expiresAt?: Date | null;
+}
+
 /** Issues, lists, revokes and verifies tokens stored in one database. */
 export class TokenStore {
   readonly #db: Database;
   readonly #secret: Uint8Array;
+  readonly #maxPerUser: number;
 
-  constructor(db: Database, secret: Uint8Array) {
+  constructor(db: Database, secret: Uint8Array, maxPerUser = DEFAULT_MAX_API_TOKENS_PER_USER) {
     this.#db = db;
     this.#secret = secret;
+    this.#maxPerUser = maxPerUser;
   }
 
   /** Returns the new token; this is the only time its value exists outside the client. */
-  createApiToken(userId: number, name: string, now = new Date()): string {
+  createApiToken(
+    userId: number,
+    name: string,
+    options: NewApiToken = {},
+    now = new Date(),
+  ): string {
     return inTransaction(this.#db, () => {
-      const taken = this.#db.prepare("SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?")
+      const taken = statement(this.#db, "SELECT 1 FROM api_tokens WHERE user_id = ? AND name = ?")
         .get(userId, name);
       if (taken) throw new ApiTokenExistsError(name);
+      const { count } = statement(
+        this.#db,
+        "SELECT COUNT(*) AS count FROM api_tokens WHERE user_id = ?",
+      ).get(userId) as { count: number };
+      if (count >= this.#maxPerUser) throw new ApiTokenLimitError(this.#maxPerUser);
       // The token embeds the row id, so insert first and store the hash right after.
-      const { lastInsertRowid } = this.#db.prepare(
-        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, '', ?)",
-      ).run(userId, name, now.toISOString());
+      const { lastInsertRowid } = statement(
+        this.#db,
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at, parent_id, expires_at) " +
+          "VALUES (?, ?, '', ?, ?, ?)",
+      ).run(
+        userId,
+        name,
+        now.toISOString(),
+        options.parentId ?? null,
+        options.expiresAt?.toISOString() ?? null,
+      );
       const id = Number(lastInsertRowid);
       const token = signToken(this.#secret, { typ: "api", id, jti: newJti() });
-      this.#db.prepare("UPDATE api_tokens SET token_hash = ? WHERE id = ?").run(
+      statement(this.#db, "UPDATE api_tokens SET token_hash = ? WHERE id = ?").run(
         hashToken(token),
         id,
       );
@@ -138,39 +188,79 @@ export class TokenStore {
   }
 
   listApiTokens(userId: number): ApiTokenInfo[] {
-    const rows = this.#db.prepare(
-      "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY name",
-    ).all(userId) as Array<
-      { id: number; name: string; created_at: string; last_used_at: string | null }
-    >;
+    const rows = statement(
+      this.#db,
+      "SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = ? " +
+        "ORDER BY name",
+    ).all(userId) as Array<{
+      id: number;
+      name: string;
+      created_at: string;
+      last_used_at: string | null;
+      expires_at: string | null;
+    }>;
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
       created: row.created_at,
       lastUsed: row.last_used_at,
+      expires: row.expires_at,
     }));
   }
 
-  /** Deleting cascades to the sessions obtained with the token. Returns false if none matched. */
+  /**
+   * Deleting cascades to the sessions obtained with the token and to the API
+   * tokens made with those sessions, and theirs in turn. Returns false if none matched.
+   */
   deleteApiToken(userId: number, name: string): boolean {
-    const result = this.#db.prepare("DELETE FROM api_tokens WHERE user_id = ? AND name = ?")
+    const result = statement(this.#db, "DELETE FROM api_tokens WHERE user_id = ? AND name = ?")
       .run(userId, name);
     return result.changes > 0;
   }
 
+  /** Best effort: a full disk must not turn a read into an error. */
   markApiTokenUsed(apiTokenId: number, now = new Date()): void {
-    this.#db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
-      now.toISOString(),
-      apiTokenId,
-    );
+    try {
+      statement(this.#db, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
+        now.toISOString(),
+        apiTokenId,
+      );
+    } catch {
+      /* SQLITE_FULL, or the database busy for longer than the timeout */
+    }
   }
 
+  /**
+   * A session token for the user. On a full disk no row can be written, so
+   * the session lives in the signed token alone (id 0): reads and deletes
+   * must keep working, so that space can be freed. Such a session still ends
+   * when its API token or its user is deleted, and after SESSION_LIFETIME_MS.
+   */
   createSession(userId: number, apiTokenId: number | null, now = new Date()): string {
+    try {
+      return this.#createStoredSession(userId, apiTokenId, now);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      const expires = now.getTime() + SESSION_LIFETIME_MS;
+      return signToken(this.#secret, {
+        typ: "session",
+        id: 0,
+        jti: newJti(),
+        exp: Math.floor(expires / 1000),
+        sub: userId,
+        api: apiTokenId ?? 0,
+      });
+    }
+  }
+
+  #createStoredSession(userId: number, apiTokenId: number | null, now: Date): string {
     const expires = new Date(now.getTime() + SESSION_LIFETIME_MS);
     return inTransaction(this.#db, () => {
-      // Opportunistic cleanup keeps the table from growing with dead sessions.
-      this.#db.prepare("DELETE FROM sessions WHERE expires_at < ?").run(now.toISOString());
-      const { lastInsertRowid } = this.#db.prepare(
+      // Opportunistic cleanup keeps the tables from growing with dead sessions and tokens.
+      statement(this.#db, "DELETE FROM sessions WHERE expires_at < ?").run(now.toISOString());
+      statement(this.#db, "DELETE FROM api_tokens WHERE expires_at < ?").run(now.toISOString());
+      const { lastInsertRowid } = statement(
+        this.#db,
         "INSERT INTO sessions (user_id, api_token_id, token_hash, created_at, expires_at) " +
           "VALUES (?, ?, '', ?, ?)",
       ).run(userId, apiTokenId, now.toISOString(), expires.toISOString());
@@ -181,7 +271,10 @@ export class TokenStore {
         jti: newJti(),
         exp: Math.floor(expires.getTime() / 1000),
       });
-      this.#db.prepare("UPDATE sessions SET token_hash = ? WHERE id = ?").run(hashToken(token), id);
+      statement(this.#db, "UPDATE sessions SET token_hash = ? WHERE id = ?").run(
+        hashToken(token),
+        id,
+      );
       return token;
     });
   }
@@ -192,19 +285,49 @@ export class TokenStore {
     if (!payload) return null;
     const tokenHash = hashToken(token);
     if (payload.typ === "api") {
-      const row = this.#db.prepare("SELECT user_id, token_hash FROM api_tokens WHERE id = ?")
-        .get(payload.id) as { user_id: number; token_hash: string } | undefined;
+      const row = statement(
+        this.#db,
+        "SELECT user_id, token_hash, expires_at FROM api_tokens WHERE id = ?",
+      ).get(payload.id) as
+        | { user_id: number; token_hash: string; expires_at: string | null }
+        | undefined;
       if (!row || !sameHash(row.token_hash, tokenHash)) return null;
+      if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return null;
       return { kind: "api", userId: row.user_id, apiTokenId: payload.id };
     }
     if ((payload.exp ?? 0) * 1000 <= now.getTime()) return null;
-    const row = this.#db.prepare(
-      "SELECT user_id, api_token_id, token_hash, expires_at FROM sessions WHERE id = ?",
+    if (payload.id === 0) return this.#verifyRowless(payload, now);
+    // A session lives no longer than the API token it was obtained with.
+    const row = statement(
+      this.#db,
+      "SELECT s.user_id, s.api_token_id, s.token_hash, s.expires_at, t.expires_at AS token_expires " +
+        "FROM sessions s LEFT JOIN api_tokens t ON t.id = s.api_token_id WHERE s.id = ?",
     ).get(payload.id) as
-      | { user_id: number; api_token_id: number | null; token_hash: string; expires_at: string }
+      | {
+        user_id: number;
+        api_token_id: number | null;
+        token_hash: string;
+        expires_at: string;
+        token_expires: string | null;
+      }
       | undefined;
     if (!row || !sameHash(row.token_hash, tokenHash)) return null;
     if (Date.parse(row.expires_at) <= now.getTime()) return null;
+    if (row.token_expires !== null && Date.parse(row.token_expires) <= now.getTime()) return null;
     return { kind: "session", userId: row.user_id, apiTokenId: row.api_token_id };
+  }
+
+  /** A session without a row: valid while its user and its API token (if any) are. */
+  #verifyRowless(payload: TokenPayload, now: Date): VerifiedToken | null {
+    const user = statement(this.#db, "SELECT 1 FROM users WHERE id = ?").get(payload.sub!);
+    if (!user) return null;
+    if (payload.api === 0) return { kind: "session", userId: payload.sub!, apiTokenId: null };
+    const token = statement(
+      this.#db,
+      "SELECT expires_at FROM api_tokens WHERE id = ? AND user_id = ?",
+    ).get(payload.api!, payload.sub!) as { expires_at: string | null } | undefined;
+    if (!token) return null;
+    if (token.expires_at !== null && Date.parse(token.expires_at) <= now.getTime()) return null;
+    return { kind: "session", userId: payload.sub!, apiTokenId: payload.api! };
   }
 }

@@ -1,6 +1,7 @@
 /** User accounts: lookup and creation, shared by the HTTP server and the `add-user` command. */
-import { type Database, inTransaction } from "./db.ts";
+import { type Database, inTransaction, statement } from "./db.ts";
 import { hashPassword } from "./passwords.ts";
+import { isValidEmail } from "./validation.ts";
 
 export interface User {
   id: number;
@@ -35,19 +36,21 @@ function toUser(row: UserRow): User {
   };
 }
 
-/** Loose sanity check only: one "@", something on both sides, no whitespace. */
+/** The rule of validation.ts, for callers outside HTTP (`add-user`, `--admin`). */
 export function isPlausibleEmail(email: string): boolean {
-  return email.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(email);
+  return isValidEmail(email);
 }
 
 /** Case-insensitive, like the email column. */
 export function findUserByEmail(db: Database, email: string): User | undefined {
-  const row = db.prepare("SELECT * FROM users WHERE email = ?").get(email) as UserRow | undefined;
+  const row = statement(db, "SELECT * FROM users WHERE email = ?").get(email) as
+    | UserRow
+    | undefined;
   return row ? toUser(row) : undefined;
 }
 
 export function findUserById(db: Database, id: number): User | undefined {
-  const row = db.prepare("SELECT * FROM users WHERE id = ?").get(id) as UserRow | undefined;
+  const row = statement(db, "SELECT * FROM users WHERE id = ?").get(id) as UserRow | undefined;
   return row ? toUser(row) : undefined;
 }
 
@@ -76,7 +79,8 @@ export function insertUser(
   options: { siteAdmin?: boolean } = {},
 ): User {
   if (findUserByEmail(db, email)) throw new UserExistsError(email);
-  const result = db.prepare(
+  const result = statement(
+    db,
     "INSERT INTO users (email, password_hash, is_site_admin, created_at) VALUES (?, ?, ?, ?)",
   ).run(email, passwordHash, options.siteAdmin ? 1 : 0, new Date().toISOString());
   return findUserById(db, Number(result.lastInsertRowid))!;
@@ -84,7 +88,7 @@ export function insertUser(
 
 /** Deletes the account; its tokens, sessions and memberships go with it (ON DELETE CASCADE). */
 export function deleteUser(db: Database, userId: number): void {
-  db.prepare("DELETE FROM users WHERE id = ?").run(userId);
+  statement(db, "DELETE FROM users WHERE id = ?").run(userId);
 }
 
 /**
@@ -100,7 +104,7 @@ export async function ensureSiteAdmin(
   const existing = findUserByEmail(db, email);
   if (existing) {
     if (existing.isSiteAdmin) return { created: false, promoted: false };
-    db.prepare("UPDATE users SET is_site_admin = 1 WHERE id = ?").run(existing.id);
+    statement(db, "UPDATE users SET is_site_admin = 1 WHERE id = ?").run(existing.id);
     return { created: false, promoted: true };
   }
   await createUser(db, email, getPassword(), { siteAdmin: true });

@@ -417,10 +417,10 @@ Deno.test("site administrator: setup flow, validation, errors, user deletion, re
       );
       expectError(
         await call(server, "POST", "/admin/organizations/acme/users", {
-          json: { email: "DAN@example.com" },
+          json: { email: "ALICE@example.com" },
         }),
         409,
-        "User 'DAN@example.com' already exists",
+        "User 'ALICE@example.com' already exists",
       );
     });
 

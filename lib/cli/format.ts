@@ -4,15 +4,19 @@
  *
  * @module
  */
+import { escapeControls, terminalSafeJson } from "./terminal_text.ts";
 
-/** One item per line; nothing at all for an empty list. */
+/** One item per line (control characters escaped); nothing at all for an empty list. */
 export function lines(items: readonly string[]): string {
-  return items.map((item) => `${item}\n`).join("");
+  return items.map((item) => `${escapeControls(item)}\n`).join("");
 }
 
-/** JSON, indent 2, object keys sorted at every level, with a final newline. */
+/**
+ * JSON, indent 2, object keys sorted at every level, with a final newline;
+ * the controls JSON leaves raw are written as `\uXXXX`.
+ */
 export function sortedJson(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+  return terminalSafeJson(`${JSON.stringify(sortKeys(value), null, 2)}\n`);
 }
 
 function sortKeys(value: unknown): unknown {

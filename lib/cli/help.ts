@@ -31,6 +31,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'hatcher repositories create acme free "free eggs" --public   # anyone may read it',
   ],
   "repositories show": ["hatcher repositories show acme free"],
+  "audit list": ["hatcher audit list acme", "hatcher --json audit list acme | jq length"],
   "repositories edit": [
     "hatcher repositories edit acme free --public",
     'hatcher repositories edit acme dev --private --description "development eggs"',

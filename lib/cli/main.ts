@@ -11,6 +11,7 @@ import { CommanderError } from "./deps.ts";
 import { DeclinedError, ExitCode, InterruptedError, UsageError } from "./errors.ts";
 import { type IO, processIO } from "./io.ts";
 import { buildProgram } from "./program.ts";
+import { escapeControls, terminalSafe } from "./terminal_text.ts";
 import { parseBooleanEnv, type Runtime } from "./result.ts";
 
 /**
@@ -39,7 +40,8 @@ function report(error: unknown, io: IO, debug: boolean, hint: string | undefined
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   const { code, message } = describe(error);
-  io.stderr.write(`${debug ? stackOf(error) : message}\n`);
+  // Messages quote the server's error texts: one line, controls escaped.
+  io.stderr.write(`${debug ? terminalSafe(stackOf(error)) : escapeControls(message)}\n`);
   if (hint && !debug) io.stderr.write(`${hint}\n`);
   return code;
 }

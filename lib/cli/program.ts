@@ -6,6 +6,7 @@
  */
 import { VERSION } from "../version.ts";
 import { registerApiTokens } from "./commands/api_tokens.ts";
+import { registerAudit } from "./commands/audit.ts";
 import { registerAuth } from "./commands/auth.ts";
 import { registerCatalogue } from "./commands/catalogue.ts";
 import { registerCompletions } from "./commands/completions.ts";
@@ -91,6 +92,7 @@ export function buildProgram(runtime: Runtime): Command {
   registerTeams(program);
   registerEggs(program);
   registerCatalogue(program);
+  registerAudit(program);
   registerCompletions(program);
   registerHelp(program);
   attachRuntime(program, runtime);

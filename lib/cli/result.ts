@@ -13,6 +13,7 @@ import type { Command } from "./deps.ts";
 import { UsageError } from "./errors.ts";
 import { sortedJson } from "./format.ts";
 import type { IO } from "./io.ts";
+import { terminalSafe } from "./terminal_text.ts";
 
 /** What a command produced. */
 export interface CommandResult {
@@ -82,7 +83,10 @@ export function runAction<A extends unknown[]>(
       throw error;
     }
     const report = globals.quiet ? "" : result.report ?? "";
-    runtime.io.stdout.write(globals.json ? sortedJson(result.data ?? null) : result.text + report);
+    // Last line of defence: a server string a command put into its text verbatim.
+    runtime.io.stdout.write(
+      globals.json ? sortedJson(result.data ?? null) : terminalSafe(result.text + report),
+    );
     runtime.exitCode = result.exitCode ?? 0;
   };
 }

@@ -7,13 +7,18 @@
  * @module
  */
 import { colors } from "./deps.ts";
+import { escapeControls } from "./terminal_text.ts";
 
-/** Formats rows under a header, sorted as given; cells never wrap. */
+/**
+ * Formats rows under a header, sorted as given; cells never wrap, and a
+ * cell's control characters (from the server) are shown escaped.
+ */
 export function formatTable(
   header: readonly string[],
-  rows: readonly (readonly string[])[],
+  cells: readonly (readonly string[])[],
   options: { color?: boolean } = {},
 ): string {
+  const rows = cells.map((row) => row.map(escapeControls));
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length))
   );

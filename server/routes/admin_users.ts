@@ -9,6 +9,7 @@ import { HttpError, jsonResponse, noContent, readJson, type Router } from "../ht
 import {
   createOrganizationUser,
   isOrganizationMember,
+  joinOrganization,
   removeOrganizationUser,
 } from "../organizations.ts";
 import { hashPassword } from "../passwords.ts";
@@ -46,7 +47,17 @@ export function registerUserRoutes(router: Router, context: AuthContext): void {
     const { teams, missing } = resolveTeams(db, org.id, teamNames.filter(isValidObjectName));
     const unknown = teamNames.find((name) => !isValidObjectName(name)) ?? missing[0];
     if (unknown !== undefined) throw noTeam(org.name, unknown);
-    if (findUserByEmail(db, email)) throw new HttpError(409, `User '${email}' already exists`);
+    const existing = findUserByEmail(db, email);
+    if (existing) {
+      if (isOrganizationMember(db, org.id, existing.id)) {
+        throw new HttpError(409, `User '${email}' already exists`);
+      }
+      // An account of another organization joins this one, answered like a
+      // new account: whether an email exists elsewhere is not this admin's
+      // to learn. Its password stays its own.
+      joinOrganization(db, org.id, existing.id, teams.map((team) => team.id));
+      return jsonResponse({ email }, 201);
+    }
 
     const password = given ?? generatePassword();
     // Hash outside the transaction: scrypt must not hold the write lock.

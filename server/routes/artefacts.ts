@@ -36,6 +36,8 @@ import type { ArtefactKind, ItemAddress, PathParams } from "../kinds/kind.ts";
 import type { ObjectStore } from "../objects.ts";
 import { type ArtefactAction, requireArtefactAccess } from "../permissions.ts";
 import type { Repository } from "../repositories.ts";
+import { uploadAudit } from "../audit.ts";
+import { noteAudit } from "../request_info.ts";
 
 export interface ArtefactRouteContext extends AuthContext {
   objects: ObjectStore;
@@ -174,6 +176,7 @@ export function registerArtefactRoutes<M>(
     const artefact = await existing(request, params, apiVersion, "delete");
     queryFlag(url, "force");
     deleteArtefact(db, objects, artefact);
+    noteAudit(request, { action: `${kind.name}.delete` });
     return noContent();
   };
   router.add("DELETE", `/data${kind.paths.item}`, remove);
@@ -221,6 +224,15 @@ export function registerArtefactRoutes<M>(
         },
         { overwrite, enabled },
       );
+      noteAudit(
+        request,
+        uploadAudit(
+          kind.name,
+          outcome,
+          `${repository.orgName}/${repository.name}/${platform}`,
+          artefact,
+        ),
+      );
       return jsonResponse(kind.metadataDocument(artefact), outcome === "unchanged" ? 200 : 201);
     } catch (error) {
       if (error instanceof ArtefactConflictError) throw new HttpError(409, error.message);
@@ -238,7 +250,9 @@ export function registerArtefactRoutes<M>(
     const keys = requireReindexKeys(await readJson(request, REINDEX_JSON_LIMIT_BYTES));
     const place = { repositoryId: repository.id, kind: kind.name, platform };
     try {
-      return jsonResponse({ indexed: enableArtefacts(db, place, keys) });
+      const indexed = enableArtefacts(db, place, keys);
+      noteAudit(request, { action: `${kind.name}.reindex` });
+      return jsonResponse({ indexed });
     } catch (error) {
       if (error instanceof ArtefactNotFoundError) {
         const { key } = error;

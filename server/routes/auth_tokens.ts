@@ -12,15 +12,25 @@ import {
   readJson,
   type Router,
 } from "../http.ts";
-import { ApiTokenExistsError } from "../tokens.ts";
+import { ApiTokenExistsError, ApiTokenLimitError } from "../tokens.ts";
+import { requireTokenName } from "../validation.ts";
 
-const TOKEN_NAME = /^[A-Za-z0-9._-]{1,100}$/;
-export const TOKEN_NAME_RULE =
-  "Token name must be 1-100 characters of letters, digits, '-', '_' or '.' (and not '.' or '..')";
+/** Ten years, in seconds: the longest expiry a token may be given. */
+const MAX_EXPIRES_IN_SECONDS = 10 * 365 * 24 * 3600;
 
-/** "." and ".." are excluded because URL normalisation would eat them in DELETE paths. */
-export function isValidTokenName(name: string): boolean {
-  return TOKEN_NAME.test(name) && name !== "." && name !== "..";
+/** Optional `expires_in`: whole seconds from now. */
+function requireExpiry(value: unknown, now: Date): Date | null {
+  if (value === undefined || value === null) return null;
+  if (
+    !Number.isSafeInteger(value) || (value as number) < 1 ||
+    (value as number) > MAX_EXPIRES_IN_SECONDS
+  ) {
+    throw new HttpError(
+      400,
+      `expires_in must be a whole number of seconds from 1 to ${MAX_EXPIRES_IN_SECONDS}`,
+    );
+  }
+  return new Date(now.getTime() + (value as number) * 1000);
 }
 
 export function registerAuthTokenRoutes(router: Router, context: AuthContext): void {
@@ -37,6 +47,8 @@ export function registerAuthTokenRoutes(router: Router, context: AuthContext): v
       name: token.name,
       created: edsTimestamp(token.created),
       last_used: token.lastUsed === null ? null : edsTimestamp(token.lastUsed),
+      // Only tokens that expire say so: the EDS shape is unchanged otherwise.
+      ...(token.expires === null ? {} : { expires: edsTimestamp(token.expires) }),
     }));
     return jsonResponse({ tokens: list });
   });
@@ -44,14 +56,21 @@ export function registerAuthTokenRoutes(router: Router, context: AuthContext): v
   router.add("POST", "/auth/tokens/api", async ({ request }) => {
     const caller = await authenticate(request, context);
     const body = await readJson(request);
-    const name = body.name;
-    if (typeof name !== "string" || !isValidTokenName(name)) {
-      throw new HttpError(400, TOKEN_NAME_RULE);
-    }
+    const name = requireTokenName(body.name);
+    const expiresAt = requireExpiry(body.expires_in, new Date());
     try {
-      return jsonResponse({ name, token: tokens.createApiToken(caller.user.id, name) }, 201);
+      // Made with another API token (through its session): revoked with it.
+      const token = tokens.createApiToken(caller.user.id, name, {
+        parentId: caller.apiTokenId,
+        expiresAt,
+      });
+      return jsonResponse(
+        expiresAt ? { name, token, expires: expiresAt.toISOString() } : { name, token },
+        201,
+      );
     } catch (error) {
       if (error instanceof ApiTokenExistsError) throw new HttpError(409, error.message);
+      if (error instanceof ApiTokenLimitError) throw new HttpError(409, error.message);
       throw error;
     }
   });
