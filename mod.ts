@@ -158,3 +158,38 @@ export {
 } from "./lib/errors.ts";
 export { VERSION } from "./lib/version.ts";
 export { type AuditEntry, listAuditEntries, type ListAuditOptions } from "./lib/audit.ts";
+export {
+  deleteRuntime,
+  downloadRuntime,
+  type DownloadRuntimeOptions,
+  getRuntimeMetadata,
+  inspectLocalRuntime,
+  listRuntimes,
+  type RuntimeInfo,
+  type RuntimeRef,
+  uploadRuntime,
+  type UploadRuntimeOptions,
+} from "./lib/runtimes.ts";
+export {
+  BundleExistsError,
+  type BundleInfo,
+  type BundleRef,
+  deleteBundle,
+  downloadBundle,
+  type DownloadBundleOptions,
+  getBundleIndex,
+  getBundleMetadata,
+  inspectLocalBundle,
+  listBundles,
+  uploadBundle,
+  type UploadBundleOptions,
+} from "./lib/bundles.ts";
+export {
+  type AppInfo,
+  type AppRef,
+  getAppMetadata,
+  inspectLocalApp,
+  listApps,
+  uploadApp,
+} from "./lib/apps.ts";
+export { type DownloadedFile } from "./lib/download.ts";

@@ -45,7 +45,15 @@ export interface DownloadOptions {
   onProgress?: ProgressCallback;
 }
 
-/** The outcome of {@linkcode downloadVerified}. */
+/**
+ * Where a downloaded artefact is, and whether it had to be downloaded.
+ *
+ * @example
+ * ```ts
+ * import type { DownloadedFile } from "@hatcher/hatcher";
+ * const say = (file: DownloadedFile) => file.downloaded ? `Saved ${file.path}` : `Kept ${file.path}`;
+ * ```
+ */
 export interface DownloadedFile {
   /** Where the file is. */
   path: string;

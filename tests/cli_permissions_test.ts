@@ -1,13 +1,17 @@
 /**
- * The permission matrix, end to end through the CLI: for each role and each
- * administration operation, the expected outcome. A regression in any check
+ * The permission matrices, end to end through the CLI: for each role and each
+ * administration operation, and each operation on runtimes, bundles and
+ * apps, the expected outcome. A regression in any check
  * of the server (or in how the client reports it) fails here.
  *
  * Outcomes: "ok" (exit 0), "403" (PermissionDeniedError: visible but not
  * allowed), "404" (NotFoundError: invisible, same as missing).
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { bundleV1, writeBundle } from "./helpers/bundles.ts";
 import { runCli } from "./helpers/cli.ts";
+import { runtimeJson, writeRuntime } from "./helpers/runtimes.ts";
 import { type RunningServer, startServer } from "./helpers/server.ts";
 
 const ROOT = { email: "root@example.com", password: "root password" };
@@ -253,4 +257,191 @@ Deno.test("an invisible organization answers exactly like a missing one", async 
   const missing = await listAsStranger("zzzz");
   assert.equal(hidden.code, 1);
   assert.equal(hidden.stderr.replace("acme", "zzzz"), missing.stderr);
+});
+
+/** Reading needs a team with `read` on the repository; writing, `upload`; strangers see nothing. */
+const READ_DEV: Outcome[] = ["ok", "ok", "ok", "ok", "404", "404"];
+const WRITE_DEV: Outcome[] = ["ok", "ok", "ok", "403", "404", "404"];
+
+Deno.test("permission matrix: every role against every endpoint of runtimes, bundles and apps", async () => {
+  await using server = await startServer({ admin: ROOT });
+  await buildWorld(server);
+  const dir = await Deno.makeTempDir({ prefix: "hatcher-matrix-" });
+  try {
+    // One artefact of each kind per role, for the rows that upload or delete it.
+    const files: Record<string, Record<Role, { runtime: string; bundle: string; app: string }>> = {
+      upload: {} as Record<Role, { runtime: string; bundle: string; app: string }>,
+      doomed: {} as Record<Role, { runtime: string; bundle: string; app: string }>,
+    };
+    for (const [purpose, offset] of [["upload", 10], ["doomed", 20]] as const) {
+      for (const [index, role] of ROLES.entries()) {
+        const build = offset + index;
+        const sub = join(dir, `${purpose}-${role}`);
+        await Deno.mkdir(sub);
+        const app = join(sub, "app.yaml");
+        await Deno.writeTextFile(
+          app,
+          `id: app\nname: App\nversion: "1.${build}"\nbuild: 1\ndescription: x\n` +
+            "platform: rh8-x86_64\npython_tag: cp311\n",
+        );
+        files[purpose]![role] = {
+          runtime: await writeRuntime(sub, runtimeJson({ version: `3.11.2+${build}` })),
+          bundle: await writeBundle(sub, `science-1.0.${build}-1.bundle`, bundleV1()),
+          app,
+        };
+      }
+    }
+    for (const role of ROLES) {
+      const { runtime, bundle, app } = files.doomed![role];
+      for (
+        const step of [
+          ["runtimes", "upload", "acme", "dev", runtime],
+          ["bundles", "upload", "acme", "dev", "rh8-x86_64", bundle],
+          ["apps", "upload", "acme", "dev", app],
+        ]
+      ) assert.equal((await cli(server, "site", step)).code, 0, step.join(" "));
+    }
+    const out = join(dir, "out");
+    await Deno.mkdir(out);
+    const doomed = (role: Role) => 20 + ROLES.indexOf(role);
+    const matrix: { name: string; args: (role: Role) => string[]; expected: Outcome[] }[] = [
+      {
+        name: "runtimes list",
+        args: () => ["runtimes", "list", "acme", "dev", "rh8-x86_64"],
+        expected: READ_DEV,
+      },
+      {
+        name: "runtimes metadata",
+        args: () => ["runtimes", "metadata", "acme", "dev", "rh8-x86_64", "cpython", "3.11.2+20"],
+        expected: READ_DEV,
+      },
+      {
+        name: "runtimes download",
+        args: (role) => [
+          "runtimes",
+          "download",
+          "acme",
+          "dev",
+          "rh8-x86_64",
+          "cpython",
+          "3.11.2+20",
+          join(out, `${role}.runtime`),
+        ],
+        expected: READ_DEV,
+      },
+      {
+        name: "runtimes upload",
+        args: (role) => ["runtimes", "upload", "acme", "dev", files.upload![role].runtime],
+        expected: WRITE_DEV,
+      },
+      {
+        name: "runtimes delete",
+        args: (role) => [
+          "runtimes",
+          "delete",
+          "acme",
+          "dev",
+          "rh8-x86_64",
+          "cpython",
+          `3.11.2+${doomed(role)}`,
+          "-y",
+        ],
+        expected: WRITE_DEV,
+      },
+      {
+        name: "bundles list",
+        args: () => ["bundles", "list", "acme", "dev", "rh8-x86_64"],
+        expected: READ_DEV,
+      },
+      {
+        name: "bundles index",
+        args: () => ["bundles", "index", "acme", "dev", "rh8-x86_64"],
+        expected: READ_DEV,
+      },
+      {
+        name: "bundles metadata",
+        args: () => [
+          "bundles",
+          "metadata",
+          "acme",
+          "dev",
+          "rh8-x86_64",
+          "cp311",
+          "science",
+          "1.0.20-1",
+        ],
+        expected: READ_DEV,
+      },
+      {
+        name: "bundles download",
+        args: (role) => {
+          const target = join(out, `bundles-${role}`);
+          Deno.mkdirSync(target, { recursive: true });
+          return [
+            "bundles",
+            "download",
+            "acme",
+            "dev",
+            "rh8-x86_64",
+            "cp311",
+            "science",
+            "1.0.20-1",
+            target,
+          ];
+        },
+        expected: READ_DEV,
+      },
+      {
+        name: "bundles upload",
+        args: (
+          role,
+        ) => ["bundles", "upload", "acme", "dev", "rh8-x86_64", files.upload![role].bundle],
+        expected: WRITE_DEV,
+      },
+      {
+        name: "bundles delete",
+        args: (role) => [
+          "bundles",
+          "delete",
+          "acme",
+          "dev",
+          "rh8-x86_64",
+          "cp311",
+          "science",
+          `1.0.${doomed(role)}-1`,
+          "-y",
+        ],
+        expected: WRITE_DEV,
+      },
+      {
+        name: "apps list",
+        args: () => ["apps", "list", "acme", "dev", "rh8-x86_64"],
+        expected: READ_DEV,
+      },
+      {
+        name: "apps metadata",
+        args: () => ["apps", "metadata", "acme", "dev", "rh8-x86_64", "cp311", "app", "1.20-1"],
+        expected: READ_DEV,
+      },
+      {
+        name: "apps upload",
+        args: (role) => ["apps", "upload", "acme", "dev", files.upload![role].app],
+        expected: WRITE_DEV,
+      },
+    ];
+    const failures: string[] = [];
+    for (const row of matrix) {
+      const actual = await Promise.all(ROLES.map((role) => outcome(server, role, row.args(role))));
+      ROLES.forEach((role, index) => {
+        if (actual[index] !== row.expected[index]) {
+          failures.push(
+            `${row.name} as ${role}: expected ${row.expected[index]}, got ${actual[index]}`,
+          );
+        }
+      });
+    }
+    assert.deepEqual(failures, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

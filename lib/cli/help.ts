@@ -51,6 +51,31 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "teams repositories add": ["hatcher teams repositories add acme devs dev"],
   "teams repositories remove": ["hatcher teams repositories remove acme devs dev"],
   "teams repositories query": ["hatcher teams repositories query acme devs dev || echo no access"],
+  "runtimes list": ["hatcher runtimes list acme dev rh8-x86_64"],
+  "runtimes metadata": ["hatcher runtimes metadata acme dev rh8-x86_64 cpython 3.11.2+2"],
+  "runtimes download": [
+    "hatcher runtimes download acme dev rh8-x86_64 cpython 3.11.2+2 runtimes/",
+    "hatcher --api-version 0 runtimes download acme dev rh8-x86_64 cp311 3.11.2+2",
+  ],
+  "runtimes delete": ["hatcher runtimes delete acme dev rh8-x86_64 cpython 3.11.2+2 -y"],
+  "runtimes upload": [
+    "hatcher runtimes upload acme dev cpython-3.11.2+2-rh8_x86_64-gnu.runtime",
+    "hatcher runtimes upload --force acme dev cpython-3.11.2+2-rh8_x86_64-gnu.runtime",
+  ],
+  "bundles list": ["hatcher bundles list acme dev rh8-x86_64"],
+  "bundles index": ["hatcher bundles index acme dev rh8-x86_64 | jq 'keys'"],
+  "bundles metadata": ["hatcher bundles metadata acme dev rh8-x86_64 cp311 science 1.0.0-1"],
+  "bundles download": [
+    "hatcher bundles download acme dev rh8-x86_64 cp311 science 1.0.0-1 bundles/ --force",
+  ],
+  "bundles delete": ["hatcher bundles delete acme dev rh8-x86_64 cp311 science 1.0.0-1 -y"],
+  "bundles upload": ["hatcher bundles upload acme dev rh8-x86_64 science-1.0.0-1.bundle"],
+  "apps list": ["hatcher apps list acme dev rh8-x86_64"],
+  "apps metadata": ["hatcher apps metadata acme dev rh8-x86_64 cp311 myapp 1.0-1"],
+  "apps upload": [
+    "hatcher apps upload acme dev myapp.yaml",
+    "hatcher apps upload --force acme dev myapp.yaml",
+  ],
   "eggs list": [
     "hatcher eggs list acme dev rh7-x86_64 cp311",
     "hatcher --json eggs list acme dev rh7-x86_64 cp311 | jq -r '.[].filename'",

@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-import { HatcherError, InvalidEggError } from "../../mod.ts";
+import { HatcherError, InvalidArtefactError } from "../../mod.ts";
 import { ConfigError } from "./config.ts";
 import { CommanderError } from "./deps.ts";
 import { DeclinedError, ExitCode, InterruptedError, UsageError } from "./errors.ts";
@@ -47,8 +47,8 @@ function report(error: unknown, io: IO, debug: boolean, hint: string | undefined
 }
 
 function describe(error: unknown): { code: number; message: string } {
-  // A local file that is not a valid egg is bad input, like a missing one.
-  if (error instanceof UsageError || error instanceof InvalidEggError) {
+  // A local file that is not a valid artefact is bad input, like a missing one.
+  if (error instanceof UsageError || error instanceof InvalidArtefactError) {
     return { code: ExitCode.usage, message: error.message };
   }
   if (error instanceof InterruptedError) {

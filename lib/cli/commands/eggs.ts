@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { stat } from "node:fs/promises";
-import { dirname } from "node:path";
 import {
   batchUploadEggs,
   deleteEgg,
@@ -21,6 +19,8 @@ import {
 import type { CommandContext } from "../context.ts";
 import { type Command, Option } from "../deps.ts";
 import { UsageError } from "../errors.ts";
+import { requireFiles, requireSaveLocation } from "../local_files.ts";
+import { downloadLine, uploadLine, type UploadOutcome, withTransferDisplay } from "../transfers.ts";
 import { sortedJson } from "../format.ts";
 import { createProgress, writeContextHeader } from "../progress.ts";
 import { deleteConfirmed } from "../deletion.ts";
@@ -65,26 +65,23 @@ export async function downloadEggCommand(
 ): Promise<CommandResult> {
   await requireSaveLocation(options.destination);
   const session = await context.readSession();
-  writeContextHeader(context.io, [
-    ["Egg download", `${options.name}-${options.version}`],
-    ["Server", session.url],
-    ["Repository", `${options.organization}/${options.repository}`],
-    ["Platform", options.platform],
-  ]);
-  const progress = createProgress(context.io, "Downloading");
-  try {
-    const result = await withSuggestions(session, options, () =>
-      downloadEgg(session, options, {
-        destination: options.destination,
-        onProgress: (done, total) => progress.update(done, total),
-      }));
-    const report = result.downloaded
-      ? `Saved ${result.path}\n`
-      : `Kept ${result.path}: an identical file (same SHA-256) was already there\n`;
-    return { data: result, text: "", report };
-  } finally {
-    progress.finish();
-  }
+  const result = await withTransferDisplay(
+    context,
+    session,
+    {
+      title: ["Egg download", `${options.name}-${options.version}`],
+      repository: `${options.organization}/${options.repository}`,
+      platform: options.platform,
+      verb: "Downloading",
+    },
+    (onProgress) =>
+      withSuggestions(
+        session,
+        options,
+        () => downloadEgg(session, options, { destination: options.destination, onProgress }),
+      ),
+  );
+  return { data: result, text: "", report: `${downloadLine(result)}\n` };
 }
 
 /** `eggs delete ... NAME VERSION [-y]`: asks first on a terminal. */
@@ -110,28 +107,22 @@ export async function uploadEggCommand(
   await requireFiles([options.file]);
   const egg = await inspectLocalEgg(options.file, options);
   const session = await context.session();
-  writeContextHeader(context.io, [
-    ["Egg upload", egg.filename],
-    ["Server", session.url],
-    ["Repository", `${options.organization}/${options.repository}`],
-    ["Platform", options.platform],
-  ]);
-  const progress = createProgress(context.io, "Uploading");
-  try {
-    const result = await uploadEgg(session, options, egg, {
+  const result = await withTransferDisplay(context, session, {
+    title: ["Egg upload", egg.filename],
+    repository: `${options.organization}/${options.repository}`,
+    platform: options.platform,
+    verb: "Uploading",
+  }, (onProgress) =>
+    uploadEgg(session, options, egg, {
       force: options.force,
       verify: options.verify,
-      onProgress: (done, total) => progress.update(done, total),
-    });
-    return {
-      data: { file: egg.filename, sha256: egg.sha256, status: result.status },
-      text: "",
-      report: uploadLine(egg.filename, result.status === "uploaded" ? "uploaded" : "unchanged") +
-        "\n",
-    };
-  } finally {
-    progress.finish();
-  }
+      onProgress,
+    }));
+  return {
+    data: { file: egg.filename, sha256: egg.sha256, status: result.status },
+    text: "",
+    report: `${uploadLine(egg.filename, result.status)}\n`,
+  };
 }
 
 /** `eggs batch-upload ORG REPO PLATFORM EGGS...`: checked, parallel, indexed once. */
@@ -198,21 +189,6 @@ export async function batchUploadCommand(
   };
 }
 
-type UploadOutcome = "uploaded" | "unchanged" | "skipped";
-
-/** One line per uploaded file, as twine prints them: what happened and why. */
-function uploadLine(filename: string, outcome: UploadOutcome): string {
-  switch (outcome) {
-    case "uploaded":
-      return `Uploaded ${filename}`;
-    case "unchanged":
-      return `Skipped ${filename}: the server already has it with the same SHA-256`;
-    case "skipped":
-      return `Skipped ${filename}: the server has another egg of that name and version ` +
-        "(--skip-existing)";
-  }
-}
-
 /** `eggs update-index ORG REPO PLATFORM EGGS...`: enable these local eggs and re-index. */
 export async function updateIndexCommand(
   context: CommandContext,
@@ -229,47 +205,6 @@ export async function updateIndexCommand(
       `${options.organization}/${options.repository} for ${options.platform}: ` +
       `${eggs.map((egg) => egg.filename).join(", ")}\n`,
   };
-}
-
-/**
- * Where a download goes must exist: a directory, or a file name in one
- * (a usage error before any request otherwise).
- */
-async function requireSaveLocation(destination: string): Promise<void> {
-  try {
-    await stat(destination);
-    return;
-  } catch {
-    // Not there: then it names a new file, whose directory must exist.
-  }
-  if (/[\\/]$/.test(destination)) {
-    throw new UsageError(`Cannot save to ${destination}: the directory does not exist`);
-  }
-  const directory = dirname(destination);
-  let isDirectory = false;
-  try {
-    isDirectory = (await stat(directory)).isDirectory();
-  } catch {
-    throw new UsageError(
-      `Cannot save to ${destination}: the directory ${directory} does not exist`,
-    );
-  }
-  if (!isDirectory) {
-    throw new UsageError(`Cannot save to ${destination}: ${directory} is not a directory`);
-  }
-}
-
-/** Missing or non-file paths are usage errors, found before any request. */
-async function requireFiles(files: string[]): Promise<void> {
-  for (const file of files) {
-    let isFile = false;
-    try {
-      isFile = (await stat(file)).isFile();
-    } catch {
-      throw new UsageError(`File '${file}' does not exist`);
-    }
-    if (!isFile) throw new UsageError(`'${file}' is not a file`);
-  }
 }
 
 function parseJobs(value: string): number {
