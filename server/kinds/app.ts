@@ -5,9 +5,9 @@
  */
 import { type AppMetadata, readAppMetadata } from "../../lib/formats/app.ts";
 import { InvalidAppError } from "../../lib/formats/app.ts";
-import { type Artefact, normalizePythonTag } from "../artefacts.ts";
+import type { Artefact } from "../artefacts.ts";
 import type { ArtefactKind } from "./kind.ts";
-import { fileFields, nestedIndex } from "./nested_index.ts";
+import { fileFields, taggedAddress, taggedIndex } from "./nested_index.ts";
 
 function entry(app: Artefact) {
   return {
@@ -51,21 +51,8 @@ export const APP_KIND: ArtefactKind<AppMetadata> = {
     metadata: { name: metadata.name, description: metadata.description, data: metadata.data },
   }),
   indexTags: () => undefined,
-  index: (apps) =>
-    nestedIndex(
-      apps,
-      (app) => [app.pythonTag ?? "none", app.name, app.version, String(app.build)],
-      entry,
-    ),
-  address(params) {
-    const pythonTag = normalizePythonTag(params.tag);
-    return {
-      name: params.name!,
-      fullVersion: params.version!,
-      pythonTags: [pythonTag],
-      describe: `app '${params.name}-${params.version}' (${pythonTag ?? "none"})`,
-    };
-  },
+  index: (apps) => taggedIndex(apps, entry),
+  address: (params) => taggedAddress("app", params),
   metadataDocument: (app) => ({
     ...entry(app),
     ...fileFields(app),

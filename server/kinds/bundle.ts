@@ -9,9 +9,9 @@ import {
   parseBundleFilename,
   readBundleMetadata,
 } from "../../lib/formats/bundle.ts";
-import { type Artefact, normalizePythonTag } from "../artefacts.ts";
+import type { Artefact } from "../artefacts.ts";
 import type { ArtefactKind } from "./kind.ts";
-import { fileFields, nestedIndex } from "./nested_index.ts";
+import { fileFields, taggedAddress, taggedIndex } from "./nested_index.ts";
 
 function entry(bundle: Artefact) {
   return {
@@ -45,21 +45,8 @@ export const BUNDLE_KIND: ArtefactKind<BundleMetadata> = {
     metadata: { data: metadata.data },
   }),
   indexTags: () => undefined,
-  index: (bundles) =>
-    nestedIndex(
-      bundles,
-      (bundle) => [bundle.pythonTag ?? "none", bundle.name, bundle.version, String(bundle.build)],
-      entry,
-    ),
-  address(params) {
-    const pythonTag = normalizePythonTag(params.tag);
-    return {
-      name: params.name!,
-      fullVersion: params.version!,
-      pythonTags: [pythonTag],
-      describe: `bundle '${params.name}-${params.version}' (${pythonTag ?? "none"})`,
-    };
-  },
+  index: (bundles) => taggedIndex(bundles, entry),
+  address: (params) => taggedAddress("bundle", params),
   metadataDocument: (bundle) => ({
     ...entry(bundle),
     ...fileFields(bundle),
