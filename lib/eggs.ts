@@ -428,15 +428,20 @@ export async function reindexEggs(
     "eggs",
     "re-index",
   );
-  await sessionSend(session, "POST", path, {
-    json: {
-      eggs: eggs.map((egg) => {
-        const { name, version, pythonTag } = eggIdentity(egg);
-        return { name, version, python_tag: pythonTag === "none" ? null : pythonTag };
-      }),
-    },
+  const entries = eggs.map((egg) => {
+    const { name, version, pythonTag } = eggIdentity(egg);
+    return { name, version, python_tag: pythonTag === "none" ? null : pythonTag };
   });
+  // Servers bound one re-index (the reference server: 10,000 entries); more go in turns.
+  for (let start = 0; start < entries.length || start === 0; start += REINDEX_BATCH) {
+    await sessionSend(session, "POST", path, {
+      json: { eggs: entries.slice(start, start + REINDEX_BATCH) },
+    });
+  }
 }
+
+/** Eggs per re-index request: the reference server's limit. */
+const REINDEX_BATCH = 10_000;
 
 /** The name, full version and URL python tag of a local egg. */
 export function eggIdentity(egg: LocalEgg): { name: string; version: string; pythonTag: string } {

@@ -69,6 +69,9 @@ function crc32(data: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+/** How many central directory entries are read between two turns of the event loop. */
+const YIELD_EVERY_ENTRIES = 1024;
+
 /** Finds, checks and inflates `entryPath`; throws {@linkcode FormatProblem}. */
 export async function readZipEntry(
   handle: FileHandle,
@@ -88,6 +91,10 @@ export async function readZipEntry(
     for await (const entry of zipReader.getEntriesGenerator()) {
       if (++entries > maxEntries) {
         throw new FormatProblem(`the archive has more than ${maxEntries} entries`);
+      }
+      // A big central directory would be parsed in one go: let a server answer others.
+      if (entries % YIELD_EVERY_ENTRIES === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
       }
       if (isUnsafePath(entry.filename)) {
         throw new FormatProblem(`unsafe path "${entry.filename}" in the archive`);

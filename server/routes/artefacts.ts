@@ -45,8 +45,14 @@ export interface ArtefactRouteContext extends AuthContext {
   maxUploadBytes: number;
 }
 
-/** A re-index of thousands of eggs must fit: each entry is ~80 bytes of JSON. */
-const REINDEX_JSON_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * The most entries one re-index may list (docs/server-limits.md): a batch
+ * upload re-indexes what it uploaded, and 10,000 eggs are more than any
+ * repository and platform gets at once. More answer 413.
+ */
+export const MAX_REINDEX_ENTRIES = 10_000;
+/** Room for MAX_REINDEX_ENTRIES entries of ~100 bytes of JSON each. */
+const REINDEX_JSON_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** The canonical name of the platform in a URL, which may be a legacy spelling (`rh5-64`). */
 function requirePlatform(platform: string): string {
@@ -69,6 +75,12 @@ function missing(repository: Repository, platform: string, what: string): HttpEr
 function requireReindexKeys(body: Record<string, unknown>): ArtefactKey[] {
   const rule = 'Body must be {"eggs": [{"name": ..., "version": ..., "python_tag": ... or null}]}';
   if (!Array.isArray(body.eggs)) throw new HttpError(400, rule);
+  if (body.eggs.length > MAX_REINDEX_ENTRIES) {
+    throw new HttpError(
+      413,
+      `A re-index lists at most ${MAX_REINDEX_ENTRIES} eggs (this one lists ${body.eggs.length})`,
+    );
+  }
   return body.eggs.map((item: unknown) => {
     const { name, version, python_tag: tag } = (item ?? {}) as Record<string, unknown>;
     if (
