@@ -187,9 +187,37 @@ export {
 export {
   type AppInfo,
   type AppRef,
+  deleteApp,
+  downloadApp,
   getAppMetadata,
   inspectLocalApp,
   listApps,
   uploadApp,
 } from "./lib/apps.ts";
 export { type DownloadedFile } from "./lib/download.ts";
+export {
+  type ArtefactKindName,
+  type ArtefactRecord,
+  type Manifest,
+  readManifest,
+} from "./lib/sync/records.ts";
+export { serverInventory, type SyncEvent, type SyncFilters } from "./lib/sync/inventory.ts";
+export {
+  exportArtefacts,
+  type ExportEvent,
+  type ExportOptions,
+  type ExportResult,
+} from "./lib/sync/export.ts";
+export {
+  importArtefacts,
+  type ImportEvent,
+  type ImportOptions,
+  type ImportResult,
+} from "./lib/sync/import.ts";
+export { diffRecords, type RecordDiff } from "./lib/sync/diff.ts";
+export {
+  mirrorArtefacts,
+  type MirrorEvent,
+  type MirrorOptions,
+  type MirrorResult,
+} from "./lib/sync/mirror.ts";

@@ -14,10 +14,11 @@ import {
   text,
   textOrNull,
 } from "./documents.ts";
+import { type DownloadedFile, downloadVerified, safeFileName } from "./download.ts";
 import type { EggTarget } from "./eggs.ts";
 import { type AppMetadata, readAppMetadata } from "./formats/app.ts";
 import { apiPath } from "./http.ts";
-import { type Session, sessionJson } from "./session.ts";
+import { type Session, sessionJson, sessionSend } from "./session.ts";
 import type { ProgressCallback } from "./transfer.ts";
 import { inspectLocalFile, type LocalArtefact, uploadVerified } from "./upload.ts";
 
@@ -119,8 +120,16 @@ export async function listApps(session: Session, target: EggTarget): Promise<App
  * ```
  */
 export async function getAppMetadata(session: Session, app: AppRef): Promise<AppInfo> {
-  const path = apiPath(
-    "metadata",
+  const path = appPath("metadata", app);
+  return appInfo(
+    asDocument(await sessionJson<unknown>(session, "GET", path), "app metadata"),
+    app.id,
+  );
+}
+
+function appPath(kind: "metadata" | "data", app: AppRef): string {
+  return apiPath(
+    kind,
     app.organization,
     app.repository,
     app.platform,
@@ -129,10 +138,51 @@ export async function getAppMetadata(session: Session, app: AppRef): Promise<App
     app.id,
     app.version,
   );
-  return appInfo(
-    asDocument(await sessionJson<unknown>(session, "GET", path), "app metadata"),
-    app.id,
-  );
+}
+
+/**
+ * Downloads an app spec, verified against the server's SHA-256. It is saved
+ * as `<id>-<version>.yaml`: an app's uploaded file name means nothing.
+ *
+ * @example
+ * ```ts
+ * import { downloadApp, login } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * const { path } = await downloadApp(session, {
+ *   organization: "acme", repository: "dev", platform: "rh8-x86_64", pythonTag: "cp311",
+ *   id: "myapp", version: "1.0-1",
+ * }, { destination: "apps" });
+ * ```
+ */
+export async function downloadApp(
+  session: Session,
+  app: AppRef,
+  options: { destination?: string; onProgress?: ProgressCallback } = {},
+): Promise<DownloadedFile> {
+  const info = await getAppMetadata(session, app);
+  return await downloadVerified(session, {
+    path: appPath("data", app),
+    filename: safeFileName(undefined, `${app.id}-${app.version}.yaml`),
+    sha256: text(info.raw, "sha256"),
+    size: number(info.raw, "size"),
+  }, { destination: options.destination ?? ".", onProgress: options.onProgress });
+}
+
+/**
+ * Deletes an app from a repository.
+ *
+ * @example
+ * ```ts
+ * import { deleteApp, login } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * await deleteApp(session, {
+ *   organization: "acme", repository: "dev", platform: "rh8-x86_64", pythonTag: "cp311",
+ *   id: "myapp", version: "1.0-1",
+ * });
+ * ```
+ */
+export async function deleteApp(session: Session, app: AppRef): Promise<void> {
+  await sessionSend(session, "DELETE", appPath("data", app), { query: { force: "False" } });
 }
 
 /**
@@ -171,16 +221,7 @@ export async function uploadApp(
   const { platform, pythonTag, id, fullVersion } = app.metadata;
   const status = await uploadVerified(session, app, {
     uploadPath: apiPath("data", target.organization, target.repository, platform, "apps", "upload"),
-    metadataPath: apiPath(
-      "metadata",
-      target.organization,
-      target.repository,
-      platform,
-      pythonTag,
-      "apps",
-      id,
-      fullVersion,
-    ),
+    metadataPath: appPath("metadata", { ...target, platform, pythonTag, id, version: fullVersion }),
     force: options.force ?? false,
     verify: options.verify ?? true,
     onProgress: options.onProgress,

@@ -16,6 +16,7 @@ import {
   reindexEggs,
   uploadEgg,
 } from "./eggs.ts";
+import { runPool } from "./pool.ts";
 import type { Session } from "./session.ts";
 import { waitUntilVisible } from "./egg_visibility.ts";
 
@@ -208,31 +209,4 @@ async function checkAll(
     seen.set(key, egg.path);
   }
   return eggs;
-}
-
-/**
- * Runs `work` over the items with at most `jobs` at a time. On the first
- * error no new item starts; running ones finish (an upload cut off midway
- * would leave its effect unknown), then the error is thrown.
- */
-async function runPool<T>(
-  items: T[],
-  jobs: number,
-  work: (item: T) => Promise<void>,
-  options: { stopOnError?: boolean } = {},
-): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !(failure && options.stopOnError !== false)) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
-  if (failure) throw failure.error;
 }

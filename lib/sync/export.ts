@@ -1,0 +1,151 @@
+/**
+ * `export`: a server's artefacts into a directory in the original hatcher's
+ * layout, with a manifest of every file. Incremental and resumable: a file
+ * already there with the right SHA-256 is kept without a request for it, and
+ * a transfer cut off is resumed. With a manifest of what another server
+ * holds, only what it lacks is written.
+ *
+ * @module
+ */
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { sha256File } from "../formats/egg.ts";
+import { runPool } from "../pool.ts";
+import type { Session } from "../session.ts";
+import { downloadRecord } from "./fetch.ts";
+import { serverInventory, type SyncEvent, type SyncFilters } from "./inventory.ts";
+import {
+  type ArtefactRecord,
+  buildManifest,
+  layoutPath,
+  type Manifest,
+  recordKey,
+  repositoryName,
+  writeManifest,
+} from "./records.ts";
+
+/**
+ * Options of {@linkcode exportArtefacts}.
+ *
+ * @example
+ * ```ts
+ * import type { ExportOptions } from "@hatcher/hatcher";
+ * const options: ExportOptions = { kinds: ["eggs", "runtimes"], repositories: ["acme/dev"], jobs: 4 };
+ * ```
+ */
+export interface ExportOptions extends SyncFilters {
+  /**
+   * Parallel downloads.
+   * @default {4}
+   */
+  jobs?: number;
+  /** Write only the manifest of what the server holds, no data. */
+  manifestOnly?: boolean;
+  /** Write only what this manifest (of another server) lacks or has with other content. */
+  missingFrom?: Manifest;
+  /** Warnings and progress. */
+  onEvent?: (event: ExportEvent) => void;
+}
+
+/** What an export tells as it goes. */
+export type ExportEvent =
+  | SyncEvent
+  | { type: "exporting"; kind: string; repository: string; platform: string }
+  | { type: "progress"; done: number; total: number; bytes: number };
+
+/**
+ * The outcome of {@linkcode exportArtefacts}.
+ *
+ * @example
+ * ```ts
+ * import type { ExportResult } from "@hatcher/hatcher";
+ * const summary = (result: ExportResult) =>
+ *   `${result.downloaded.length} downloaded, ${result.kept.length} already there`;
+ * ```
+ */
+export interface ExportResult {
+  /** Records written in this run. */
+  downloaded: ArtefactRecord[];
+  /** Records whose file was already there with the right SHA-256. */
+  kept: ArtefactRecord[];
+  /** Records left out because the other side's manifest has them. */
+  alreadyThere: number;
+  /** Bytes downloaded. */
+  bytes: number;
+  /** The manifest written. */
+  manifest: string;
+}
+
+/**
+ * Exports what the session can read into `directory`.
+ *
+ * @example
+ * ```ts
+ * import { exportArtefacts, login } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * const result = await exportArtefacts(session, "export", { repositories: ["acme/dev"] });
+ * console.log(`${result.downloaded.length} files, manifest ${result.manifest}`);
+ * ```
+ */
+export async function exportArtefacts(
+  session: Session,
+  directory: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const onEvent = options.onEvent ?? (() => {});
+  let records = await serverInventory(session, options, onEvent);
+  let alreadyThere = 0;
+  if (options.missingFrom) {
+    const theirs = new Map(
+      options.missingFrom.artefacts.map((record) => [recordKey(record), record]),
+    );
+    const before = records.length;
+    records = records.filter((record) => theirs.get(recordKey(record))?.sha256 !== record.sha256);
+    alreadyThere = before - records.length;
+  }
+  await mkdir(directory, { recursive: true });
+  const result: ExportResult = { downloaded: [], kept: [], alreadyThere, bytes: 0, manifest: "" };
+  if (!options.manifestOnly) {
+    const announced = new Set<string>();
+    let done = 0;
+    await runPool(records, options.jobs ?? 4, async (record) => {
+      const place = `${record.kind} ${repositoryName(record)} ${record.platform}`;
+      if (!announced.has(place)) {
+        announced.add(place);
+        onEvent({
+          type: "exporting",
+          kind: record.kind,
+          repository: repositoryName(record),
+          platform: record.platform,
+        });
+      }
+      const path = join(directory, layoutPath(record, session.apiVersion));
+      if (await hasContent(path, record)) {
+        result.kept.push(record);
+      } else {
+        await mkdir(dirname(path), { recursive: true });
+        const file = await downloadRecord(session, record, dirname(path));
+        result.bytes += file.downloaded ? file.size : 0;
+        (file.downloaded ? result.downloaded : result.kept).push(record);
+      }
+      onEvent({ type: "progress", done: ++done, total: records.length, bytes: result.bytes });
+    });
+  }
+  const manifest = buildManifest(records, {
+    source: session.url,
+    apiVersion: session.apiVersion,
+    withData: !options.manifestOnly,
+  });
+  result.manifest = await writeManifest(directory, manifest);
+  return result;
+}
+
+/** Whether `path` already holds the record's bytes (size first, then the SHA-256). */
+async function hasContent(path: string, record: ArtefactRecord): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    return info.isFile() && info.size === record.size && await sha256File(path) === record.sha256;
+  } catch {
+    return false;
+  }
+}

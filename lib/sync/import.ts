@@ -1,0 +1,247 @@
+/**
+ * `import`: an export directory into a server. Nothing is sent until every
+ * file has been checked: against the directory's manifest when it has one
+ * (a corrupted or truncated copy is refused and named), and by its kind's
+ * reader. Then the target is asked what it has: what it lacks is uploaded
+ * (eggs in batches, indexed once per repository and platform), identical
+ * artefacts are skipped, and differing ones are an error naming both
+ * checksums unless `force`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { batchUploadEggs } from "../batch_upload.ts";
+import { ChecksumMismatchError, HatcherError, NotFoundError } from "../errors.ts";
+import { runPool } from "../pool.ts";
+import { createRepository, listUserRepositories } from "../repositories.ts";
+import type { Session } from "../session.ts";
+import { uploadRecordFile } from "./fetch.ts";
+import { laidOutFiles, serverInventory, type SyncEvent, type SyncFilters } from "./inventory.ts";
+import { type LocalRecord, readLocalRecord } from "./local.ts";
+import { MANIFEST_FILE, readManifest, recordKey, repositoryName } from "./records.ts";
+
+/**
+ * Options of {@linkcode importArtefacts}.
+ *
+ * @example
+ * ```ts
+ * import type { ImportOptions } from "@hatcher/hatcher";
+ * const options: ImportOptions = { createMissing: true, jobs: 4 };
+ * ```
+ */
+export interface ImportOptions extends SyncFilters {
+  /** Overwrite artefacts the target has with other content. */
+  force?: boolean;
+  /** Create repositories the target lacks (organizations must exist). */
+  createMissing?: boolean;
+  /**
+   * Parallel uploads.
+   * @default {4}
+   */
+  jobs?: number;
+  /** Warnings and progress. */
+  onEvent?: (event: ImportEvent) => void;
+}
+
+/** What an import tells as it goes. */
+export type ImportEvent =
+  | SyncEvent
+  | { type: "updating"; repository: string; platform: string }
+  | { type: "uploading"; kind: string; count: number }
+  | { type: "created"; repository: string };
+
+/**
+ * The outcome of {@linkcode importArtefacts}.
+ *
+ * @example
+ * ```ts
+ * import type { ImportResult } from "@hatcher/hatcher";
+ * const summary = (result: ImportResult) => `${result.uploaded.length} uploaded`;
+ * ```
+ */
+export interface ImportResult {
+  /** Files uploaded. */
+  uploaded: LocalRecord[];
+  /** Files the target already had, byte for byte. */
+  unchanged: LocalRecord[];
+  /** Repositories created (`--create-missing`). */
+  created: string[];
+}
+
+/** The description of repositories that import creates, as the original hatcher wrote it. */
+export const CREATED_DESCRIPTION = "Created automatically with `hatcher import`";
+
+/**
+ * Checks every artefact file under `directory` (manifest, format), nothing sent.
+ *
+ * @throws {HatcherError} Naming every file that does not match the manifest.
+ * @throws {InvalidArtefactError} For the first file that is not a valid artefact.
+ */
+export async function checkExportDirectory(
+  directory: string,
+  filters: SyncFilters = {},
+): Promise<LocalRecord[]> {
+  const files = await laidOutFiles(directory, filters);
+  let manifest;
+  try {
+    manifest = await readManifest(join(directory, MANIFEST_FILE));
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== "ENOENT") throw error;
+  }
+  const records: LocalRecord[] = [];
+  for (const file of files) records.push(await readLocalRecord(file));
+  if (manifest) {
+    const listed = new Map(manifest.artefacts.map((entry) => [entry.path, entry]));
+    const problems: string[] = [];
+    for (const record of records) {
+      const entry = listed.get(record.relative);
+      if (!entry) problems.push(`${record.relative} is not in the manifest`);
+      else if (entry.size !== record.size) {
+        problems.push(
+          `${record.relative} has ${record.size} bytes, the manifest says ${entry.size}`,
+        );
+      } else if (entry.sha256 !== record.sha256) {
+        problems.push(
+          `${record.relative} has SHA-256 ${record.sha256}, the manifest says ${entry.sha256}`,
+        );
+      }
+    }
+    if (manifest.withData) {
+      const present = new Set(records.map((record) => record.relative));
+      const kept = new Set(files.map((file) => file.relative));
+      for (const entry of manifest.artefacts) {
+        const selected = filters.kinds?.length ? filters.kinds.includes(entry.kind) : true;
+        if (
+          selected && !present.has(entry.path) && !kept.has(entry.path) && matches(entry, filters)
+        ) {
+          problems.push(`${entry.path} is in the manifest but missing`);
+        }
+      }
+    }
+    if (problems.length > 0) {
+      throw new HatcherError(
+        `Refusing to import ${directory}: ${problems.length} file(s) do not match ` +
+          `${MANIFEST_FILE}, nothing was uploaded: ${problems.join("; ")}`,
+      );
+    }
+  }
+  return records;
+}
+
+function matches(
+  entry: { organization: string; repository: string; platform: string },
+  filters: SyncFilters,
+): boolean {
+  return (!filters.repositories?.length || filters.repositories.includes(repositoryName(entry))) &&
+    (!filters.platforms?.length || filters.platforms.includes(entry.platform));
+}
+
+/**
+ * Imports an export directory into the session's server.
+ *
+ * @example
+ * ```ts
+ * import { importArtefacts, login } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * const { uploaded } = await importArtefacts(session, "export", { createMissing: true });
+ * ```
+ */
+export async function importArtefacts(
+  session: Session,
+  directory: string,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const onEvent = options.onEvent ?? (() => {});
+  const records = await checkExportDirectory(directory, options);
+  const result: ImportResult = { uploaded: [], unchanged: [], created: [] };
+  const repositories = [...new Set(records.map(repositoryName))].sort();
+  const readable = new Set((await listUserRepositories(session, { includeIndexable: true }))
+    .map((repository) => repository.name));
+  for (const name of repositories) {
+    if (readable.has(name)) continue;
+    if (!options.createMissing) {
+      throw new HatcherError(
+        `No repository '${name}' on ${session.url}: create it, or pass --create-missing`,
+      );
+    }
+    const [organization, repository] = name.split("/") as [string, string];
+    try {
+      await createRepository(session, {
+        organization,
+        name: repository,
+        description: CREATED_DESCRIPTION,
+      });
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        throw new HatcherError(
+          `No organization '${organization}' on ${session.url}: import creates repositories, ` +
+            "not organizations",
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    result.created.push(name);
+    onEvent({ type: "created", repository: name });
+  }
+
+  // What the target has, so that only the difference is sent.
+  const theirs = new Map(
+    (await serverInventory(session, {
+      kinds: [...new Set(records.map((record) => record.kind))],
+      repositories,
+      platforms: [...new Set(records.map((record) => record.platform))],
+    })).map((record) => [recordKey(record), record]),
+  );
+  const pending: LocalRecord[] = [];
+  for (const record of records) {
+    const existing = theirs.get(recordKey(record));
+    if (existing === undefined) pending.push(record);
+    else if (existing.sha256 === record.sha256) result.unchanged.push(record);
+    else if (options.force) pending.push(record);
+    else {
+      throw new ChecksumMismatchError(
+        `${record.relative}: ${repositoryName(record)} already has ${record.filename} with ` +
+          `other content (SHA-256 ${existing.sha256} there, ${record.sha256} here); ` +
+          "pass --force to overwrite",
+        { file: record.filename, expected: existing.sha256, actual: record.sha256 },
+      );
+    }
+  }
+
+  const groups = new Map<string, LocalRecord[]>();
+  for (const record of pending) {
+    const key = `${repositoryName(record)}\0${record.platform}`;
+    groups.set(key, [...(groups.get(key) ?? []), record]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    onEvent({ type: "updating", repository: repositoryName(first), platform: first.platform });
+    const eggs = group.filter((record) => record.kind === "eggs");
+    if (eggs.length > 0) {
+      onEvent({ type: "uploading", kind: "eggs", count: eggs.length });
+      await batchUploadEggs(
+        session,
+        {
+          organization: first.organization,
+          repository: first.repository,
+          platform: first.platform,
+        },
+        eggs.map((record) => record.path),
+        { jobs: options.jobs ?? 4, force: options.force },
+      );
+      result.uploaded.push(...eggs);
+    }
+    const others = group.filter((record) => record.kind !== "eggs");
+    for (const kind of ["runtimes", "bundles", "apps"]) {
+      const ofKind = others.filter((record) => record.kind === kind);
+      if (ofKind.length === 0) continue;
+      onEvent({ type: "uploading", kind, count: ofKind.length });
+      await runPool(ofKind, options.jobs ?? 4, async (record) => {
+        const status = await uploadRecordFile(session, record, options.force ?? false);
+        (status === "uploaded" ? result.uploaded : result.unchanged).push(record);
+      });
+    }
+  }
+  return result;
+}
