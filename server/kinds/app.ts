@@ -7,7 +7,7 @@ import { type AppMetadata, readAppMetadata } from "../../lib/formats/app.ts";
 import { InvalidAppError } from "../../lib/formats/app.ts";
 import { type Artefact, normalizePythonTag } from "../artefacts.ts";
 import type { ArtefactKind } from "./kind.ts";
-import { fileFields, nestedIndex } from "./nested_index.ts";
+import { fileFields, writeNestedIndex } from "./nested_index.ts";
 
 function entry(app: Artefact) {
   return {
@@ -51,11 +51,15 @@ export const APP_KIND: ArtefactKind<AppMetadata> = {
     metadata: { name: metadata.name, description: metadata.description, data: metadata.data },
   }),
   indexTags: () => undefined,
-  index: (apps) =>
-    nestedIndex(
-      apps,
-      (app) => [app.pythonTag ?? "none", app.name, app.version, String(app.build)],
-      entry,
+  indexEntry: (app) => JSON.stringify(entry(app)),
+  indexEntryFormat: 1,
+  indexOrder: "version",
+  indexByApiVersion: false,
+  indexText: (rows, _request, out) =>
+    writeNestedIndex(
+      rows,
+      (row) => [row.pythonTag ?? "none", row.name, row.version, String(row.build)],
+      out,
     ),
   address(params) {
     const pythonTag = normalizePythonTag(params.tag);

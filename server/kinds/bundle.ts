@@ -11,7 +11,7 @@ import {
 } from "../../lib/formats/bundle.ts";
 import { type Artefact, normalizePythonTag } from "../artefacts.ts";
 import type { ArtefactKind } from "./kind.ts";
-import { fileFields, nestedIndex } from "./nested_index.ts";
+import { fileFields, writeNestedIndex } from "./nested_index.ts";
 
 function entry(bundle: Artefact) {
   return {
@@ -45,11 +45,15 @@ export const BUNDLE_KIND: ArtefactKind<BundleMetadata> = {
     metadata: { data: metadata.data },
   }),
   indexTags: () => undefined,
-  index: (bundles) =>
-    nestedIndex(
-      bundles,
-      (bundle) => [bundle.pythonTag ?? "none", bundle.name, bundle.version, String(bundle.build)],
-      entry,
+  indexEntry: (bundle) => JSON.stringify(entry(bundle)),
+  indexEntryFormat: 1,
+  indexOrder: "version",
+  indexByApiVersion: false,
+  indexText: (rows, _request, out) =>
+    writeNestedIndex(
+      rows,
+      (row) => [row.pythonTag ?? "none", row.name, row.version, String(row.build)],
+      out,
     ),
   address(params) {
     const pythonTag = normalizePythonTag(params.tag);
