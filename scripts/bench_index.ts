@@ -19,7 +19,7 @@
  * Run: `deno run -A scripts/bench_index.ts [--sizes 100,1000,10000,100000]
  *   [--duration 5] [--connections 16]`
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
@@ -75,7 +75,7 @@ async function ensureTools(): Promise<void> {
 
 /** nginx on 127.0.0.1:port serving `root`, with everything it writes under `dir`. */
 async function startNginx(dir: string, root: string): Promise<{ port: number; stop(): void }> {
-  const port = await freePort();
+  const port = freePort();
   const config = join(dir, "nginx.conf");
   await Deno.writeTextFile(
     config,
@@ -115,7 +115,7 @@ http {
   throw new BenchError(`nginx did not start; see ${dir}/error.log`);
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
