@@ -215,6 +215,7 @@ export {
   type ImportResult,
 } from "./lib/sync/import.ts";
 export { diffRecords, type RecordDiff } from "./lib/sync/diff.ts";
+export { type LocalRecord } from "./lib/sync/local.ts";
 export {
   mirrorArtefacts,
   type MirrorEvent,

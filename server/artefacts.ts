@@ -6,7 +6,7 @@
  * between kinds is described in kinds/; who may do what is decided in
  * permissions.ts.
  */
-import { type Database, inTransaction } from "./db.ts";
+import { type Database, getSetting, inTransaction } from "./db.ts";
 import type { ObjectStore } from "./objects.ts";
 import { deleteRepository } from "./repositories.ts";
 
@@ -186,34 +186,128 @@ export function findArtefactsBy(
   return rows.map(toArtefact);
 }
 
+/** What an index keyed by file name needs of one enabled artefact: its stored entry. */
+export interface IndexRow {
+  id: number;
+  filename: string;
+  /** The kind's index entry as JSON text; null for rows stored before entries were. */
+  entry: string | null;
+}
+
+/** What a nested index needs besides: the keys it nests entries under. */
+export interface VersionedIndexRow extends IndexRow {
+  name: string;
+  version: string;
+  build: number | null;
+  pythonTag: string | null;
+}
+
 /**
- * The enabled artefacts an index serves. With `pythonTags`, only those with
- * a tag in the list or no tag at all, ordered so that the more specific tag
- * (earlier in the list, then untagged) comes first; without, all of them.
+ * How an index orders its rows: by file name (eggs, whose index is keyed by
+ * it), or by name and full version (nested indices, which also need those
+ * columns). Either way, when `pythonTags` are given, rows of a more specific
+ * tag (earlier in the list, then untagged) come first among equals.
  */
-export function listIndexArtefacts(
+export type IndexOrder = "filename" | "version";
+
+/**
+ * The enabled artefacts an index serves, as rows in index order, only the
+ * columns it needs, one at a time (no array of them all). With
+ * `pythonTags`, only those with a tag in the list or no tag at all; without,
+ * all of them. SQLite compares file names byte by byte in UTF-8, which for
+ * the names formats accept is JavaScript's order. The caller must finish (or
+ * break out of) the iteration before running anything else on the database.
+ */
+export function listIndexRows(
   db: Database,
   place: ArtefactPlace,
-  pythonTags?: readonly string[],
-): Artefact[] {
-  const where = "repository_id = ? AND kind = ? AND platform = ? AND enabled = 1";
-  const params = [place.repositoryId, place.kind, place.platform];
-  if (pythonTags === undefined) {
-    const rows = db.prepare(
-      `SELECT * FROM artefacts WHERE ${where} ORDER BY name, full_version, id`,
-    )
-      .all(...params) as ArtefactRow[];
-    return rows.map(toArtefact);
-  }
-  const placeholders = pythonTags.map(() => "?").join(", ");
+  pythonTags: readonly string[] | undefined,
+  order: "filename",
+): IterableIterator<IndexRow>;
+export function listIndexRows(
+  db: Database,
+  place: ArtefactPlace,
+  pythonTags: readonly string[] | undefined,
+  order: "version",
+): IterableIterator<VersionedIndexRow>;
+export function listIndexRows(
+  db: Database,
+  place: ArtefactPlace,
+  pythonTags: readonly string[] | undefined,
+  order: IndexOrder,
+): IterableIterator<IndexRow> {
+  const tags = pythonTags ?? [];
+  const rank = pythonTags === undefined
+    ? ""
+    : `CASE python_tag ${
+      tags.map((_, i) => `WHEN ? THEN ${i}`).join(" ")
+    } ELSE ${tags.length} END, `;
+  const filter = pythonTags === undefined
+    ? ""
+    : `AND (python_tag IS NULL OR python_tag IN (${tags.map(() => "?").join(", ") || "NULL"})) `;
+  const columns = order === "filename"
+    ? "id, filename, index_entry AS entry"
+    : "id, filename, index_entry AS entry, name, version, build, python_tag AS pythonTag";
+  const sql = `SELECT ${columns} FROM artefacts ` +
+    "WHERE repository_id = ? AND kind = ? AND platform = ? AND enabled = 1 " + filter +
+    `ORDER BY ${order === "filename" ? "filename, " : ""}${rank}name, full_version, id`;
+  return db.prepare(sql).iterate(
+    place.repositoryId,
+    place.kind,
+    place.platform,
+    ...tags,
+    ...tags,
+  ) as IterableIterator<IndexRow>;
+}
+
+/**
+ * The generation of a place's indices: triggers (db.ts, migration 6) bump it
+ * in the same transaction as any change of its rows or of the repository's
+ * visibility. 0 for a place that never held anything.
+ */
+export function indexGeneration(db: Database, place: ArtefactPlace): number {
+  const row = db.prepare(
+    "SELECT generation FROM index_generations WHERE repository_id = ? AND kind = ? AND platform = ?",
+  ).get(place.repositoryId, place.kind, place.platform) as { generation: number } | undefined;
+  return row?.generation ?? 0;
+}
+
+/** The artefacts of a place whose index entry is not stored yet (rows from before migration 6). */
+export function listArtefactsWithoutIndexEntry(db: Database, place: ArtefactPlace): Artefact[] {
   const rows = db.prepare(
-    `SELECT * FROM artefacts WHERE ${where} ` +
-      `AND (python_tag IS NULL OR python_tag IN (${placeholders || "NULL"})) ` +
-      "ORDER BY name, full_version, id",
-  ).all(...params, ...pythonTags) as ArtefactRow[];
-  const rank = (artefact: Artefact) =>
-    artefact.pythonTag === null ? pythonTags.length : pythonTags.indexOf(artefact.pythonTag);
-  return rows.map(toArtefact).sort((a, b) => rank(a) - rank(b));
+    "SELECT * FROM artefacts WHERE repository_id = ? AND kind = ? AND platform = ? " +
+      "AND index_entry IS NULL",
+  ).all(place.repositoryId, place.kind, place.platform) as ArtefactRow[];
+  return rows.map(toArtefact);
+}
+
+/** Stores index entries; this changes no index, so it bumps no generation. */
+export function storeIndexEntries(db: Database, entries: ReadonlyMap<number, string>): void {
+  if (entries.size === 0) return;
+  inTransaction(db, () => {
+    const store = db.prepare("UPDATE artefacts SET index_entry = ? WHERE id = ?");
+    for (const [id, entry] of entries) store.run(entry, id);
+  });
+}
+
+/**
+ * Forgets a kind's stored index entries when their format changed since they
+ * were written (`format` is the kind's current one), so they are written anew.
+ */
+export function resetIndexEntriesUnlessFormat(
+  db: Database,
+  kind: ArtefactKindName,
+  format: number,
+): void {
+  const key = `index_entry_format.${kind}`;
+  if (getSetting(db, key) === String(format)) return;
+  inTransaction(db, () => {
+    db.prepare("UPDATE artefacts SET index_entry = NULL WHERE kind = ?").run(kind);
+    db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)").run(
+      key,
+      String(format),
+    );
+  });
 }
 
 function isReferenced(db: Database, sha256: string): boolean {
@@ -242,7 +336,12 @@ export function storeArtefact(
   objects: ObjectStore,
   place: ArtefactPlace,
   artefact: NewArtefact,
-  options: { overwrite: boolean; enabled: boolean },
+  options: {
+    overwrite: boolean;
+    enabled: boolean;
+    /** The kind's index entry of the stored artefact, as JSON text (kinds/kind.ts). */
+    indexEntry(artefact: Artefact): string;
+  },
 ): { artefact: Artefact; outcome: StoreOutcome } {
   const key: ArtefactKey = {
     name: artefact.name,
@@ -301,7 +400,10 @@ export function storeArtefact(
         );
       }
       const outcome: StoreOutcome = existing ? "replaced" : "created";
-      return { artefact: findArtefact(db, place, key)!, outcome };
+      const stored = findArtefact(db, place, key)!;
+      db.prepare("UPDATE artefacts SET index_entry = ? WHERE id = ?")
+        .run(options.indexEntry(stored), stored.id);
+      return { artefact: stored, outcome };
     });
   } catch (error) {
     // The rollback dropped the row; the moved file must not outlive it.
@@ -387,9 +489,14 @@ export function deleteRepositoryWithArtefacts(
  */
 export function removeOrphanObjects(db: Database, objects: ObjectStore): number {
   return inTransaction(db, () => {
+    // One query and a set difference, not a query per file.
+    const rows = db.prepare("SELECT DISTINCT sha256 FROM artefacts").all() as Array<
+      { sha256: string }
+    >;
+    const referenced = new Set(rows.map((row) => row.sha256));
     let removed = 0;
     for (const sha256 of objects.listSync()) {
-      if (isReferenced(db, sha256)) continue;
+      if (referenced.has(sha256)) continue;
       objects.removeSync(sha256);
       removed++;
     }

@@ -7,7 +7,32 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { join } from "node:path";
 
-export type Database = DatabaseSync;
+/** Distinct SQL texts kept prepared; the server has far fewer, IN lists of many lengths aside. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * A connection whose `prepare` returns the same statement for the same SQL
+ * text: preparing costs more than running most of this server's queries.
+ * Safe because every caller runs a statement to completion (`get`, `all`,
+ * `run`) before the same text can be prepared again; one that iterates must
+ * not run the same SQL inside its loop.
+ */
+export class Database extends DatabaseSync {
+  readonly #statements = new Map<string, StatementSync>();
+
+  override prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = super.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        // The oldest first: Map keeps insertion order.
+        this.#statements.delete(this.#statements.keys().next().value!);
+      }
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
 
 export interface Migration {
   /** Becomes `PRAGMA user_version` once applied; must be 1, 2, 3, ... in order. */
@@ -224,6 +249,51 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     `,
   },
+  {
+    version: 7,
+    description: "stored index entries; a generation per index that every change bumps",
+    // index_entry: the row's entry in its kind's index as JSON text, written at
+    // upload (or on the first index build after this migration), so an index
+    // is a concatenation. index_generations: triggers bump the generation of
+    // a repository, kind and platform in the same transaction as any change
+    // of its rows, whatever code makes it, so cached indices (index_cache.ts)
+    // are keyed by it and never served stale. Writing index_entry alone
+    // changes no index and bumps nothing. No foreign key: cascaded deletes of
+    // a repository's rows fire the triggers after the repository is gone.
+    sql: `
+      ALTER TABLE artefacts ADD COLUMN index_entry TEXT;
+      CREATE TABLE index_generations (
+        repository_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        PRIMARY KEY (repository_id, kind, platform)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER artefacts_insert_changes_index AFTER INSERT ON artefacts BEGIN
+        INSERT INTO index_generations VALUES (NEW.repository_id, NEW.kind, NEW.platform, 1)
+          ON CONFLICT DO UPDATE SET generation = generation + 1;
+      END;
+      CREATE TRIGGER artefacts_delete_changes_index AFTER DELETE ON artefacts BEGIN
+        INSERT INTO index_generations VALUES (OLD.repository_id, OLD.kind, OLD.platform, 1)
+          ON CONFLICT DO UPDATE SET generation = generation + 1;
+      END;
+      CREATE TRIGGER artefacts_update_changes_index AFTER UPDATE OF repository_id, kind, platform,
+        name, version, build, full_version, python_tag, filename, sha256, md5, size, metadata,
+        enabled, mtime, created_at ON artefacts BEGIN
+        INSERT INTO index_generations VALUES (OLD.repository_id, OLD.kind, OLD.platform, 1)
+          ON CONFLICT DO UPDATE SET generation = generation + 1;
+        INSERT INTO index_generations VALUES (NEW.repository_id, NEW.kind, NEW.platform, 1)
+          ON CONFLICT DO UPDATE SET generation = generation + 1;
+      END;
+      CREATE TRIGGER repositories_visibility_changes_index AFTER UPDATE OF public ON repositories
+      BEGIN
+        UPDATE index_generations SET generation = generation + 1 WHERE repository_id = NEW.id;
+      END;
+      CREATE TRIGGER repositories_delete_drops_generations AFTER DELETE ON repositories BEGIN
+        DELETE FROM index_generations WHERE repository_id = OLD.id;
+      END;
+    `,
+  },
 ];
 
 export const DATABASE_FILE_NAME = "eds.sqlite";
@@ -234,7 +304,7 @@ export function openDatabase(
   dataDir: string,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Database {
-  const db = new DatabaseSync(join(dataDir, DATABASE_FILE_NAME));
+  const db = new Database(join(dataDir, DATABASE_FILE_NAME));
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.exec("PRAGMA journal_mode = WAL");
@@ -295,6 +365,19 @@ export function inTransaction<T>(db: Database, work: () => T): T {
   } catch (error) {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw error;
+  }
+}
+
+/**
+ * Runs `work` inside BEGIN ... COMMIT (deferred): its reads see one snapshot,
+ * even while another process writes. `work` must not write.
+ */
+export function inReadTransaction<T>(db: Database, work: () => T): T {
+  db.exec("BEGIN");
+  try {
+    return work();
+  } finally {
+    db.exec("COMMIT");
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * HTTP plumbing shared by every route: the error type handlers throw, JSON
- * response helpers, a size-capped JSON body reader and a tiny URLPattern router
+ * response helpers, a size-capped JSON body reader and a tiny path router
  * that serves the same routes under both EDS API roots.
  */
 import { setJsonBody, setMatchedRoute } from "./request_info.ts";
@@ -171,9 +171,35 @@ export type RouteHandler = (context: RouteContext) => Response | Promise<Respons
 
 interface Route {
   method: string;
+  /** The pattern as registered, e.g. `/admin/teams/:org/:team` (the audit trail names routes by it). */
   pathname: string;
-  pattern: URLPattern;
+  /** The pattern's segments: literal text, or `:name` for one non-empty segment. */
+  segments: readonly string[];
   handler: RouteHandler;
+}
+
+/**
+ * The path parameters (still percent-encoded) if `path` matches `segments`,
+ * as URLPattern matches these patterns, at a small fraction of its cost
+ * (which was half of a cached index request's time).
+ */
+function matchSegments(
+  segments: readonly string[],
+  path: readonly string[],
+): Record<string, string> | undefined {
+  if (segments.length !== path.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const given = path[i]!;
+    if (segment.startsWith(":")) {
+      if (given === "") return undefined;
+      params[segment.slice(1)] = given;
+    } else if (segment !== given) {
+      return undefined;
+    }
+  }
+  return params;
 }
 
 /**
@@ -185,12 +211,11 @@ export class Router {
   readonly #routes: Route[] = [];
 
   add(method: string, pathname: string, handler: RouteHandler): this {
-    this.#routes.push({
-      method: method.toUpperCase(),
-      pathname,
-      pattern: new URLPattern({ pathname }),
-      handler,
-    });
+    const segments = pathname.split("/");
+    if (segments.some((segment) => /[*?+(){}]/.test(segment))) {
+      throw new Error(`route pattern ${pathname}: only literal and :name segments are supported`);
+    }
+    this.#routes.push({ method: method.toUpperCase(), pathname, segments, handler });
     return this;
   }
 
@@ -202,15 +227,14 @@ export class Router {
     // HEAD is answered by the GET handler with the body dropped.
     const lookupMethod = request.method === "HEAD" ? "GET" : request.method;
     const allowed = new Set<string>();
+    const path = located.path.split("/");
     for (const route of this.#routes) {
-      const match = route.pattern.exec({ pathname: located.path });
+      const match = matchSegments(route.segments, path);
       if (!match) continue;
       allowed.add(route.method);
       if (route.method !== lookupMethod) continue;
       const params: Record<string, string> = {};
-      for (const [key, value] of Object.entries(match.pathname.groups)) {
-        if (value !== undefined) params[key] = safeDecode(value);
-      }
+      for (const [key, value] of Object.entries(match)) params[key] = safeDecode(value);
       setMatchedRoute(request, { pattern: route.pathname, params });
       const response = await route.handler({
         request,

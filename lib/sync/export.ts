@@ -47,7 +47,17 @@ export interface ExportOptions extends SyncFilters {
   onEvent?: (event: ExportEvent) => void;
 }
 
-/** What an export tells as it goes. */
+/**
+ * What an export tells as it goes.
+ *
+ * @example
+ * ```ts
+ * import type { ExportEvent } from "@hatcher/hatcher";
+ * const onEvent = (event: ExportEvent) => {
+ *   if (event.type === "exporting") console.log(`Exporting ${event.kind} from ${event.repository}`);
+ * };
+ * ```
+ */
 export type ExportEvent =
   | SyncEvent
   | { type: "exporting"; kind: string; repository: string; platform: string }

@@ -43,7 +43,17 @@ export interface ImportOptions extends SyncFilters {
   onEvent?: (event: ImportEvent) => void;
 }
 
-/** What an import tells as it goes. */
+/**
+ * What an import tells as it goes.
+ *
+ * @example
+ * ```ts
+ * import type { ImportEvent } from "@hatcher/hatcher";
+ * const onEvent = (event: ImportEvent) => {
+ *   if (event.type === "updating") console.log(`Updating ${event.repository} for ${event.platform}`);
+ * };
+ * ```
+ */
 export type ImportEvent =
   | SyncEvent
   | { type: "updating"; repository: string; platform: string }

@@ -37,12 +37,23 @@ import {
  * ```
  */
 export interface SyncFilters {
+  /** The kinds to take. */
   kinds?: readonly ArtefactKindName[];
+  /** `org/repo` names. */
   repositories?: readonly string[];
+  /** Platforms, in any spelling. */
   platforms?: readonly string[];
 }
 
-/** Something worth telling the user while an inventory is read or a transfer runs. */
+/**
+ * Something worth telling the user while an inventory is read or a transfer runs.
+ *
+ * @example
+ * ```ts
+ * import type { SyncEvent } from "@hatcher/hatcher";
+ * const show = (event: SyncEvent) => event.type === "warning" ? event.message : "";
+ * ```
+ */
 export type SyncEvent =
   | { type: "warning"; message: string }
   | { type: "scan"; kind: ArtefactKindName; repository: string; platform: string };
@@ -71,6 +82,14 @@ function wanted<T>(list: readonly T[] | undefined, all: readonly T[]): readonly 
  * The records of every artefact the session can read on its server, as the
  * indices list them (nothing is downloaded). A repository or platform named
  * in the filters that is not there is a warning, not an error.
+ *
+ * @example
+ * ```ts
+ * import { login, serverInventory } from "@hatcher/hatcher";
+ * const session = await login("http://127.0.0.1:8080", { token: "<api token>" });
+ * const records = await serverInventory(session, { repositories: ["acme/dev"] });
+ * console.log(`${records.length} artefacts`);
+ * ```
  */
 export async function serverInventory(
   session: Session,

@@ -12,7 +12,15 @@ import { readRuntimeMetadata } from "../formats/runtime.ts";
 import { hashFile, type LaidOutFile } from "./inventory.ts";
 import type { ArtefactRecord } from "./records.ts";
 
-/** A file of an export directory, read, checked and hashed. */
+/**
+ * A file of an export directory, read, checked and hashed.
+ *
+ * @example
+ * ```ts
+ * import type { LocalRecord } from "@hatcher/hatcher";
+ * const where = (record: LocalRecord) => `${record.relative} (${record.size} bytes)`;
+ * ```
+ */
 export interface LocalRecord extends ArtefactRecord {
   /** The file on disk. */
   path: string;

@@ -47,7 +47,17 @@ export interface MirrorOptions extends SyncFilters {
   onEvent?: (event: MirrorEvent) => void;
 }
 
-/** What a mirror tells as it goes. */
+/**
+ * What a mirror tells as it goes.
+ *
+ * @example
+ * ```ts
+ * import type { MirrorEvent } from "@hatcher/hatcher";
+ * const onEvent = (event: MirrorEvent) => {
+ *   if (event.type === "failed") console.error(`${event.record.filename}: ${event.message}`);
+ * };
+ * ```
+ */
 export type MirrorEvent =
   | SyncEvent
   | { type: "copied"; record: ArtefactRecord; bytes: number }

@@ -13,7 +13,15 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { HatcherError } from "../errors.ts";
 
-/** The kinds, as the CLI and the layout spell them. */
+/**
+ * The kinds, as the CLI and the layout spell them.
+ *
+ * @example
+ * ```ts
+ * import type { ArtefactKindName } from "@hatcher/hatcher";
+ * const kinds: ArtefactKindName[] = ["eggs", "runtimes"];
+ * ```
+ */
 export type ArtefactKindName = "eggs" | "runtimes" | "bundles" | "apps";
 
 /** Every kind, in the order they are exported and imported. */
@@ -33,8 +41,11 @@ export const ARTEFACT_KINDS: readonly ArtefactKindName[] = ["eggs", "runtimes", 
  * ```
  */
 export interface ArtefactRecord {
+  /** `eggs`, `runtimes`, `bundles` or `apps`. */
   kind: ArtefactKindName;
+  /** The organization. */
   organization: string;
+  /** The repository within it. */
   repository: string;
   /** Canonical EDS platform. */
   platform: string;

@@ -7,7 +7,7 @@ import { type AppMetadata, readAppMetadata } from "../../lib/formats/app.ts";
 import { InvalidAppError } from "../../lib/formats/app.ts";
 import type { Artefact } from "../artefacts.ts";
 import type { ArtefactKind } from "./kind.ts";
-import { fileFields, taggedAddress, taggedIndex } from "./nested_index.ts";
+import { fileFields, taggedAddress, writeTaggedIndex } from "./nested_index.ts";
 
 function entry(app: Artefact) {
   return {
@@ -51,7 +51,11 @@ export const APP_KIND: ArtefactKind<AppMetadata> = {
     metadata: { name: metadata.name, description: metadata.description, data: metadata.data },
   }),
   indexTags: () => undefined,
-  index: (apps) => taggedIndex(apps, entry),
+  indexEntry: (app) => JSON.stringify(entry(app)),
+  indexEntryFormat: 1,
+  indexOrder: "version",
+  indexByApiVersion: false,
+  indexText: (rows, _request, out) => writeTaggedIndex(rows, out),
   address: (params) => taggedAddress("app", params),
   metadataDocument: (app) => ({
     ...entry(app),

@@ -11,7 +11,7 @@ import {
 } from "../../lib/formats/bundle.ts";
 import type { Artefact } from "../artefacts.ts";
 import type { ArtefactKind } from "./kind.ts";
-import { fileFields, taggedAddress, taggedIndex } from "./nested_index.ts";
+import { fileFields, taggedAddress, writeTaggedIndex } from "./nested_index.ts";
 
 function entry(bundle: Artefact) {
   return {
@@ -45,7 +45,11 @@ export const BUNDLE_KIND: ArtefactKind<BundleMetadata> = {
     metadata: { data: metadata.data },
   }),
   indexTags: () => undefined,
-  index: (bundles) => taggedIndex(bundles, entry),
+  indexEntry: (bundle) => JSON.stringify(entry(bundle)),
+  indexEntryFormat: 1,
+  indexOrder: "version",
+  indexByApiVersion: false,
+  indexText: (rows, _request, out) => writeTaggedIndex(rows, out),
   address: (params) => taggedAddress("bundle", params),
   metadataDocument: (bundle) => ({
     ...entry(bundle),

@@ -28,12 +28,13 @@ function extras(egg: Artefact): EggExtras {
 /**
  * One value of the egg index, keyed by file name (§4.5), with the fields of
  * real EDS indices: `platform_abi` is never null there (an egg without one
- * shows its platform's default for the index's Python), and `python: null`
+ * shows its platform's default for the index's Python, which indexText fills
+ * in: the stored entry cannot know the index's tag), and `python: null`
  * appears exactly where `python_tag` is null.
  */
-function indexEntry(egg: Artefact, indexTag: string) {
+function indexEntry(egg: Artefact): string {
   const { platform_abi, packages } = extras(egg);
-  return {
+  return JSON.stringify({
     name: egg.name,
     version: egg.version,
     build: egg.build,
@@ -41,7 +42,7 @@ function indexEntry(egg: Artefact, indexTag: string) {
     type: "egg",
     python_tag: egg.pythonTag,
     ...(egg.pythonTag === null ? { python: null } : {}),
-    platform_abi: platform_abi ?? indexPlatformAbi(egg.platform, indexTag),
+    platform_abi: platform_abi ?? null,
     packages,
     md5: egg.md5,
     sha256: egg.sha256,
@@ -49,7 +50,21 @@ function indexEntry(egg: Artefact, indexTag: string) {
     mtime: egg.mtime,
     available: true,
     product: null,
-  };
+  });
+}
+
+/**
+ * What an entry without its own ABI says until its index's default is put in.
+ * The first such text is the key: every field before it is a string, number
+ * or null, and inside a JSON string a quote is escaped, so no value matches.
+ */
+const NO_ABI = '"platform_abi":null';
+
+/** `entry` with the platform's default ABI for `indexTag` where it has none. */
+function withDefaultAbi(entry: string, defaultAbi: string): string {
+  const at = entry.indexOf(NO_ABI);
+  if (at < 0) return entry;
+  return `${entry.slice(0, at)}"platform_abi":${defaultAbi}${entry.slice(at + NO_ABI.length)}`;
 }
 
 export const EGG_KIND: ArtefactKind<EggMetadata> = {
@@ -89,14 +104,24 @@ export const EGG_KIND: ArtefactKind<EggMetadata> = {
     }
     return compatibleEggTags(tag);
   },
-  index(eggs, params) {
-    // Most specific tag first: when two eggs share a file name, the index keeps that one.
-    const entries = new Map<string, ReturnType<typeof indexEntry>>();
-    for (const egg of eggs) {
-      if (!entries.has(egg.filename)) entries.set(egg.filename, indexEntry(egg, params.tag!));
+  indexEntry,
+  indexEntryFormat: 1,
+  indexOrder: "filename",
+  indexByApiVersion: false,
+  indexText(rows, { params, platform }, out) {
+    // Rows come by file name, the most specific tag first: when two eggs
+    // share a file name, the index keeps that one.
+    const defaultAbi = JSON.stringify(indexPlatformAbi(platform, params.tag!));
+    let previous: string | undefined;
+    for (const row of rows) {
+      if (row.filename === previous) continue;
+      out.write(previous === undefined ? "{" : ",");
+      previous = row.filename;
+      out.write(JSON.stringify(row.filename));
+      out.write(":");
+      out.write(defaultAbi === "null" ? row.entry : withDefaultAbi(row.entry, defaultAbi));
     }
-    const sorted = [...entries].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-    return Object.fromEntries(sorted);
+    out.write(previous === undefined ? "{}" : "}");
   },
   address(params) {
     const pythonTag = normalizePythonTag(params.tag);

@@ -6,13 +6,32 @@
  * description; storage (artefacts.ts) is the same for all.
  */
 import type { ApiVersion } from "../http.ts";
-import type { Artefact, ArtefactKindName, NewArtefact } from "../artefacts.ts";
+import type {
+  Artefact,
+  ArtefactKindName,
+  IndexRow,
+  NewArtefact,
+  VersionedIndexRow,
+} from "../artefacts.ts";
+import type { TextBlocks } from "../text_blocks.ts";
 
 /** Path parameters of an artefact URL, percent-decoded. */
 export type PathParams = Record<string, string>;
 
 /** The fields of a new row that come from the file, not from the transfer. */
 export type ArtefactFields = Omit<NewArtefact, "path" | "filename" | "sha256" | "md5" | "size">;
+
+/** A row of an index with its entry's JSON text at hand. */
+export type IndexedRow = IndexRow & { entry: string };
+export type VersionedIndexedRow = VersionedIndexRow & { entry: string };
+
+/** What an index URL asks for. */
+export interface IndexRequest {
+  params: PathParams;
+  apiVersion: ApiVersion;
+  /** The canonical platform (the URL may use a legacy spelling). */
+  platform: string;
+}
 
 /** An address of one artefact: what to match, in the order to try. */
 export interface ItemAddress {
@@ -25,7 +44,24 @@ export interface ItemAddress {
   describe: string;
 }
 
-export interface ArtefactKind<M> {
+/**
+ * How a kind writes its index document as JSON text into `out`, from the
+ * rows of the enabled artefacts of one repository and platform, in its order:
+ * by file name, or by name and version (then with those columns).
+ */
+export type IndexBuilder =
+  | {
+    indexOrder: "filename";
+    indexText(rows: Iterable<IndexedRow>, request: IndexRequest, out: TextBlocks): void;
+  }
+  | {
+    indexOrder: "version";
+    indexText(rows: Iterable<VersionedIndexedRow>, request: IndexRequest, out: TextBlocks): void;
+  };
+
+export type ArtefactKind<M> = ArtefactKindBase<M> & IndexBuilder;
+
+interface ArtefactKindBase<M> {
   name: ArtefactKindName;
   /** For messages: `egg`, `runtime`... */
   label: string;
@@ -49,8 +85,16 @@ export interface ArtefactKind<M> {
    * artefacts always), `undefined` for all. Throws an HttpError for a bad tag.
    */
   indexTags(params: PathParams): readonly string[] | undefined;
-  /** The index document of the enabled artefacts of one repository and platform. */
-  index(artefacts: Artefact[], params: PathParams, apiVersion: ApiVersion): unknown;
+  /**
+   * One artefact's entry in the index, as JSON text. Stored with its row at
+   * upload, so it must not depend on the request: what does (an egg's
+   * default ABI for the index's tag) is filled in by `indexText`.
+   */
+  indexEntry(artefact: Artefact): string;
+  /** Raised whenever `indexEntry` writes something else, so stored entries are written anew. */
+  indexEntryFormat: number;
+  /** Whether the index document differs between API versions (else one is built for both). */
+  indexByApiVersion: boolean;
   /** What an item URL addresses. */
   address(params: PathParams, apiVersion: ApiVersion): ItemAddress;
   /** The metadata document of one artefact; also the upload's answer. */

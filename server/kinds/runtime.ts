@@ -12,7 +12,7 @@ import {
 } from "../../lib/formats/runtime.ts";
 import { type Artefact, normalizePythonTag } from "../artefacts.ts";
 import type { ArtefactKind } from "./kind.ts";
-import { fileFields, nestedIndex } from "./nested_index.ts";
+import { fileFields, writeNestedIndex } from "./nested_index.ts";
 
 /** The runtime.json document, as read from the file. */
 function runtimeJson(runtime: Artefact): Record<string, unknown> {
@@ -57,15 +57,17 @@ export const RUNTIME_KIND: ArtefactKind<RuntimeMetadata> = {
     metadata: { runtime: metadata.raw },
   }),
   indexTags: () => undefined,
-  index(runtimes, _params, apiVersion) {
-    if (apiVersion === 0) {
-      return nestedIndex(
-        runtimes,
-        (runtime) => [runtime.name, ...splitBuild(runtime.version)],
-        document,
-      );
-    }
-    return nestedIndex(runtimes, (runtime) => [runtime.name, runtime.version], document);
+  indexEntry: (runtime) => JSON.stringify(document(runtime)),
+  indexEntryFormat: 1,
+  indexOrder: "version",
+  indexByApiVersion: true,
+  indexText(rows, { apiVersion }, out) {
+    const path = apiVersion === 0
+      ? (
+        runtime: { name: string; version: string },
+      ) => [runtime.name, ...splitBuild(runtime.version)]
+      : (runtime: { name: string; version: string }) => [runtime.name, runtime.version];
+    writeNestedIndex(rows, path, out);
   },
   address(params, apiVersion) {
     if (apiVersion === 0) {

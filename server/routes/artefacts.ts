@@ -18,10 +18,11 @@ import {
   enableArtefacts,
   findArtefact,
   findArtefactsBy,
-  listIndexArtefacts,
   normalizePythonTag,
+  resetIndexEntriesUnlessFormat,
   storeArtefact,
 } from "../artefacts.ts";
+import { storedDocumentResponse } from "../conditional.ts";
 import { fileDownload } from "../downloads.ts";
 import {
   type ApiVersion,
@@ -32,6 +33,7 @@ import {
   readJson,
   type Router,
 } from "../http.ts";
+import { indexDocument } from "../indices.ts";
 import type { ArtefactKind, ItemAddress, PathParams } from "../kinds/kind.ts";
 import type { ObjectStore } from "../objects.ts";
 import { type ArtefactAction, requireArtefactAccess } from "../permissions.ts";
@@ -126,6 +128,7 @@ export function registerArtefactRoutes<M>(
   kind: ArtefactKind<M>,
 ): void {
   const { db, objects } = context;
+  resetIndexEntriesUnlessFormat(db, kind.name, kind.indexEntryFormat);
 
   /** Authenticates (reads may be anonymous) and checks access to the repository. */
   async function access(request: Request, params: PathParams, action: ArtefactAction) {
@@ -154,12 +157,17 @@ export function registerArtefactRoutes<M>(
     return found;
   }
 
+  // Built once per version and kept (indices.ts); the access check runs on every request first.
   router.add("GET", kind.paths.index, async ({ request, params, apiVersion }) => {
     const repository = await access(request, params, "list");
     const platform = requirePlatform(params.platform!);
     const tags = kind.indexTags(params);
     const place = { repositoryId: repository.id, kind: kind.name, platform };
-    return jsonResponse(kind.index(listIndexArtefacts(db, place, tags), params, apiVersion));
+    const document = indexDocument(db, kind, place, { params, apiVersion, platform }, tags);
+    return await storedDocumentResponse(request, document, {
+      contentType: "application/json",
+      shared: repository.public,
+    });
   });
 
   // Disabled artefacts are included: batch uploads read them before re-indexing.
@@ -234,7 +242,7 @@ export function registerArtefactRoutes<M>(
           md5: received.md5,
           size: received.size,
         },
-        { overwrite, enabled },
+        { overwrite, enabled, indexEntry: kind.indexEntry },
       );
       noteAudit(
         request,

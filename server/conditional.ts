@@ -1,0 +1,76 @@
+/**
+ * Serving a document kept as bytes (index_cache.ts): a strong ETag per
+ * representation, 304 for a matching If-None-Match, and gzip for clients
+ * that accept it. `no-transform` keeps Deno.serve from compressing anew on
+ * every request what is already compressed once, or meant to go as it is.
+ */
+
+/** A document as kept: its bytes, their strong ETag, and its gzip form on demand. */
+export interface StoredDocument {
+  readonly body: Blob;
+  /** Strong, quoted: `"…"`. */
+  readonly etag: string;
+  gzipped(): Promise<Blob>;
+}
+
+/** The gzip representation's own strong ETag (RFC 9110 §8.8.3: one per representation). */
+export function gzipEtag(etag: string): string {
+  return `${etag.slice(0, -1)}-gzip"`;
+}
+
+/**
+ * Whether `accept-encoding` lets gzip through: named (or `x-gzip`, or `*`)
+ * with a non-zero quality, and not refused by name.
+ */
+export function acceptsGzip(header: string | null): boolean {
+  if (header === null) return false;
+  let gzip: number | undefined;
+  let any: number | undefined;
+  for (const item of header.split(",")) {
+    const [coding = "", ...parameters] = item.split(";").map((part) => part.trim());
+    const q = parameters.find((parameter) => /^q=/i.test(parameter));
+    const quality = q === undefined ? 1 : Number(q.slice(2));
+    const name = coding.toLowerCase();
+    if (name === "gzip" || name === "x-gzip") gzip = Math.max(gzip ?? 0, quality || 0);
+    else if (name === "*") any = quality || 0;
+  }
+  return (gzip ?? any ?? 0) > 0;
+}
+
+/** Whether `if-none-match` names one of `etags` (weak comparison, as RFC 9110 §13.1.2 says), or `*`. */
+export function noneMatchHits(header: string | null, etags: readonly string[]): boolean {
+  if (header === null) return false;
+  if (header.trim() === "*") return true;
+  for (const item of header.split(",")) {
+    const tag = item.trim().replace(/^W\//, "");
+    if (etags.includes(tag)) return true;
+  }
+  return false;
+}
+
+/**
+ * The response to a GET of `document`. Both representations' ETags count for
+ * a 304: they name the same version. `shared`: a public repository's
+ * document, which shared caches may keep too (they must still revalidate).
+ */
+export async function storedDocumentResponse(
+  request: Request,
+  document: StoredDocument,
+  options: { contentType: string; shared: boolean },
+): Promise<Response> {
+  const gzip = acceptsGzip(request.headers.get("accept-encoding"));
+  const identityTag = document.etag;
+  const gzipTag = gzipEtag(identityTag);
+  const headers: Record<string, string> = {
+    etag: gzip ? gzipTag : identityTag,
+    vary: "accept-encoding",
+    "cache-control": `${options.shared ? "public" : "private"}, no-cache, no-transform`,
+  };
+  if (noneMatchHits(request.headers.get("if-none-match"), [identityTag, gzipTag])) {
+    return new Response(null, { status: 304, headers });
+  }
+  headers["content-type"] = options.contentType;
+  if (!gzip) return new Response(document.body, { status: 200, headers });
+  headers["content-encoding"] = "gzip";
+  return new Response(await document.gzipped(), { status: 200, headers });
+}
