@@ -1,7 +1,7 @@
 /**
- * The config file: named profiles (`url`, `insecure`, `caCert`, `token`), kept in the
- * platform's config directory, written atomically with mode 0600 because it
- * holds tokens. A file that cannot be read or parsed is an error that names
+ * The config file: named profiles (`url`, `insecure`, `caCert`, `token` or
+ * `tokenRef`), kept in the platform's config directory, written atomically
+ * with mode 0600 because it may hold tokens. A file that cannot be read or parsed is an error that names
  * it, and is never overwritten behind the user's back.
  *
  * @module
@@ -10,6 +10,14 @@ import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
+import { isStoreKind, type StoreKind } from "./credentials/credential_store.ts";
+
+/** Where in the operating system's credential store a profile's token is. */
+export interface TokenRef {
+  store: StoreKind;
+  /** The account name under the service `hatcher`. */
+  account: string;
+}
 
 /** One named server profile. */
 export interface Profile {
@@ -19,8 +27,10 @@ export interface Profile {
   insecure?: boolean;
   /** A PEM file of certificate authorities to trust for this server (absolute path). */
   caCert?: string;
-  /** The API token `hatcher login` created. */
+  /** The API token `hatcher login` created, when it is kept in this file. */
   token?: string;
+  /** Where the token is instead, when a credential store keeps it. */
+  tokenRef?: TokenRef;
   /** Its name on the server, so `logout` can revoke it. */
   tokenName?: string;
   /** Who logged in, shown by `whoami`. */
@@ -98,7 +108,14 @@ function isProfile(value: unknown): value is Profile {
   return optionalString("url") && optionalString("token") && optionalString("tokenName") &&
     optionalString("caCert") &&
     optionalString("username") &&
-    (profile.insecure === undefined || typeof profile.insecure === "boolean");
+    (profile.insecure === undefined || typeof profile.insecure === "boolean") &&
+    (profile.tokenRef === undefined || isTokenRef(profile.tokenRef));
+}
+
+function isTokenRef(value: unknown): value is TokenRef {
+  const ref = value as Partial<TokenRef> | null;
+  return typeof ref === "object" && ref !== null && isStoreKind(ref.store) &&
+    typeof ref.account === "string" && ref.account !== "";
 }
 
 /**

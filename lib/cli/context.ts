@@ -19,6 +19,7 @@ import {
 import { normalizeServerUrl } from "../http.ts";
 import { chooseCaCert, readCaCerts } from "./ca_certs.ts";
 import { type Config, configPath, DEFAULT_PROFILE, type Profile, readConfig } from "./config.ts";
+import { readToken, tokenStoreName } from "./credentials/profile_token.ts";
 import { UsageError } from "./errors.ts";
 import type { IO } from "./io.ts";
 import { readPassword } from "./prompt.ts";
@@ -90,7 +91,7 @@ export interface CommandContext {
  */
 export function chooseAuth(
   globals: GlobalOptions,
-  profile?: { name: string; token?: string },
+  profile?: { name: string; token?: string; store?: string },
 ): AuthChoice | undefined {
   if (globals.password !== undefined && !globals.username) {
     throw new UsageError("Password provided with no username: pass --username (-U) as well");
@@ -104,7 +105,8 @@ export function chooseAuth(
     return { kind: "token", token: globals.token, source };
   }
   if (profile?.token) {
-    return { kind: "token", token: profile.token, source: `profile "${profile.name}"` };
+    const kept = profile.store ? `, kept in ${profile.store}` : "";
+    return { kind: "token", token: profile.token, source: `profile "${profile.name}"${kept}` };
   }
   return undefined;
 }
@@ -162,7 +164,15 @@ async function resolveSettings(context: CommandContext): Promise<ConnectionSetti
   const insecure = globals.explicit.has("insecure")
     ? globals.insecure
     : applies && profile?.insecure === true;
-  const profileToken = applies ? { name: profileName, token: profile?.token } : undefined;
+  // Only a token that will be used is read: from a credential store, that runs a tool.
+  const usesProfileToken = applies && !globals.username && !globals.token;
+  const profileToken = usesProfileToken && profile
+    ? {
+      name: profileName,
+      token: await readToken(profileName, profile),
+      store: tokenStoreName(profile),
+    }
+    : undefined;
   const auth = chooseAuth(globals, profileToken);
   const ca = chooseCaCert(globals, url, applies ? { name: profileName, ...profile } : undefined);
   const caCerts = ca ? await readCaCerts(ca) : undefined;

@@ -11,7 +11,10 @@ import { nearest } from "./suggestions.ts";
 
 /** Examples per command path (`eggs upload`); every command must have one. */
 export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
-  "login": ["hatcher -u https://eds.example.com -U me@example.com login"],
+  "login": [
+    "hatcher -u https://eds.example.com -U me@example.com login",
+    "hatcher -u https://ci.example.com -U ci@example.com login --insecure-storage  # file only",
+  ],
   "logout": ["hatcher logout", "hatcher --profile staging logout"],
   "whoami": ["hatcher whoami", "hatcher --json whoami"],
   "api-tokens create": ["hatcher -U me@example.com api-tokens create ci-token"],

@@ -7,6 +7,7 @@
 import process from "node:process";
 import { HatcherError, InvalidArtefactError } from "../../mod.ts";
 import { ConfigError } from "./config.ts";
+import { CredentialStoreError } from "./credentials/credential_store.ts";
 import { CommanderError } from "./deps.ts";
 import { DeclinedError, ExitCode, InterruptedError, UsageError } from "./errors.ts";
 import { type IO, processIO } from "./io.ts";
@@ -55,7 +56,8 @@ function describe(error: unknown): { code: number; message: string } {
     return { code: ExitCode.interrupted, message: "Interrupted" };
   }
   if (
-    error instanceof HatcherError || error instanceof DeclinedError || error instanceof ConfigError
+    error instanceof HatcherError || error instanceof DeclinedError ||
+    error instanceof ConfigError || error instanceof CredentialStoreError
   ) {
     return { code: ExitCode.failure, message: error.message };
   }

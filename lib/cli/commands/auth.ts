@@ -1,5 +1,6 @@
 /**
- * `hatcher login`, `logout` and `whoami`: a stored API token per profile.
+ * `hatcher login`, `logout` and `whoami`: a stored API token per profile,
+ * in the operating system's credential store where one works.
  *
  * @module
  */
@@ -9,17 +10,33 @@ import { AuthenticationError } from "../../errors.ts";
 import { normalizeServerUrl } from "../../http.ts";
 import { chooseCaCert, profileCaCert, readCaCerts } from "../ca_certs.ts";
 import { type Config, DEFAULT_PROFILE, writeConfig } from "../config.ts";
+import {
+  readToken,
+  removeStoredToken,
+  saveToken,
+  StoredTokenMissingError,
+} from "../credentials/profile_token.ts";
 import type { CommandContext } from "../context.ts";
 import type { Command } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import { readPassword } from "../prompt.ts";
 import { type CommandResult, runAction } from "../result.ts";
 
+/** The options of `login`. */
+export interface LoginOptions {
+  /** Keep the token in the config file even where a credential store works. */
+  insecureStorage?: boolean;
+}
+
 /**
  * `login`: asks for the password, creates an API token named after this
- * host and stores it (with the URL) in the profile.
+ * host and stores it in the credential store (or the config file), the
+ * profile keeping the URL and where the token is.
  */
-export async function loginCommand(context: CommandContext): Promise<CommandResult> {
+export async function loginCommand(
+  context: CommandContext,
+  options: LoginOptions = {},
+): Promise<CommandResult> {
   const { globals, io } = context;
   const config = await context.config();
   const profileName = globals.profile ?? DEFAULT_PROFILE;
@@ -48,6 +65,17 @@ export async function loginCommand(context: CommandContext): Promise<CommandResu
     apiVersion: globals.apiVersion,
   });
   const created = await createUniqueToken(session, `hatcher-${hostname()}`);
+  // The store first, then the reference to it: a store that fails leaves the token in the file.
+  const saved = await saveToken(created.token, {
+    label: `hatcher API token for ${globals.username} on ${session.url} (profile "${profileName}")`,
+    insecureStorage: options.insecureStorage === true,
+  });
+  if (saved.fallback) {
+    io.stderr.write(
+      `Note: the API token is kept in the config file ${context.configFile} (mode 0600), ` +
+        `not in a credential store: ${saved.fallback}\n`,
+    );
+  }
   const updated: Config = {
     profiles: {
       ...config.profiles,
@@ -55,22 +83,32 @@ export async function loginCommand(context: CommandContext): Promise<CommandResu
         url: normalizeServerUrl(url),
         insecure,
         caCert: profileCaCert(ca, sameServer ? previous : undefined),
-        token: created.token,
+        ...saved.fields,
         tokenName: created.name,
         username: globals.username,
       },
     },
   };
-  await writeConfig(context.configFile, updated);
+  try {
+    await writeConfig(context.configFile, updated);
+  } catch (error) {
+    await removeStoredToken(updated.profiles[profileName]);
+    throw error;
+  }
+  // The profile's previous token, replaced now, is no use in the store.
+  const leftover = await removeStoredToken(previous);
+  if (leftover) io.stderr.write(`Note: ${leftover}\n`);
   return {
     data: {
       url: session.url,
       username: globals.username,
       tokenName: created.name,
+      tokenStorage: saved.storage,
       profile: profileName,
     },
     text: `Logged in to ${session.url} as ${globals.username}; token '${created.name}' ` +
-      `saved in profile "${profileName}" (${context.configFile})\n`,
+      `saved in ${saved.storage === "file" ? "" : `${saved.where}, `}profile "${profileName}" ` +
+      `(${context.configFile})\n`,
   };
 }
 
@@ -98,24 +136,34 @@ export async function logoutCommand(context: CommandContext): Promise<CommandRes
   const config = await context.config();
   const profileName = context.globals.profile ?? DEFAULT_PROFILE;
   const profile = config.profiles[profileName];
-  if (!profile?.token || !profile.url) {
+  if (!(profile?.token || profile?.tokenRef) || !profile.url) {
     throw new UsageError(`Not logged in: profile "${profileName}" holds no token`);
   }
   let note = "token revoked";
   try {
+    const token = await readToken(profileName, profile);
     const ca = chooseCaCert(context.globals, profile.url, { name: profileName, ...profile });
-    const session = await login(profile.url, { token: profile.token }, {
+    const session = await login(profile.url, { token: token! }, {
       insecure: profile.insecure ?? false,
       caCerts: ca ? await readCaCerts(ca) : undefined,
       apiVersion: context.globals.apiVersion,
     });
     if (profile.tokenName) await revokeToken(session, profile.tokenName);
   } catch (error) {
-    // Already revoked or expired: there is nothing left to revoke.
-    if (!(error instanceof AuthenticationError)) throw error;
-    note = "the server no longer accepted the token";
+    if (error instanceof StoredTokenMissingError) {
+      // Nothing to send: the token can only be revoked by name, with other credentials.
+      note = `the token was no longer in the credential store; revoke '${profile.tokenName}' ` +
+        "with `hatcher api-tokens delete` if it is still listed";
+    } else if (error instanceof AuthenticationError) {
+      // Already revoked or expired: there is nothing left to revoke.
+      note = "the server no longer accepted the token";
+    } else {
+      throw error;
+    }
   }
-  const { token: _token, tokenName, username: _username, ...kept } = profile;
+  const notRemoved = await removeStoredToken(profile);
+  if (notRemoved) context.io.stderr.write(`Note: ${notRemoved}\n`);
+  const { token: _token, tokenRef: _ref, tokenName, username: _username, ...kept } = profile;
   await writeConfig(context.configFile, {
     profiles: { ...config.profiles, [profileName]: kept },
   });
@@ -150,8 +198,14 @@ export async function whoamiCommand(context: CommandContext): Promise<CommandRes
 /** Adds `login`, `logout` and `whoami` to the program. */
 export function registerAuth(program: Command): void {
   program.command("login")
-    .description("Create an API token with your password and store it in the profile")
-    .action(runAction((context) => loginCommand(context)));
+    .description(
+      "Create an API token; keep it in the credential store or config file",
+    )
+    .option(
+      "--insecure-storage",
+      "keep the token in the config file (mode 0600) even where a credential store works",
+    )
+    .action(runAction((context, options: LoginOptions) => loginCommand(context, options)));
   program.command("logout").description("Revoke the profile's API token and forget it")
     .action(runAction((context) => logoutCommand(context)));
   program.command("whoami").description("Show the server, your user and how you authenticate")
