@@ -79,6 +79,23 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "hatcher apps upload acme dev myapp.yaml",
     "hatcher apps upload --force acme dev myapp.yaml",
   ],
+  "export": [
+    "hatcher export -r acme/dev -a eggs -a runtimes export/",
+    "hatcher export --manifest-only site.json.d/   # what this (air-gapped) server has, no data",
+    "hatcher export --missing-from site.json.d/MANIFEST.json transfer/",
+  ],
+  "import": [
+    "hatcher import --create-missing export/",
+    "hatcher import -r acme/dev --force export/",
+  ],
+  "diff": [
+    "hatcher diff https://eds.example.com export/",
+    "hatcher diff --from-token $A --to-token $B https://a.example.com https://b.example.com",
+  ],
+  "mirror": [
+    "hatcher mirror --from upstream --to onsite -r acme/dev --dry-run",
+    "hatcher mirror --from https://a.example.com --to onsite --create-missing --delete -y",
+  ],
   "eggs list": [
     "hatcher eggs list acme dev rh7-x86_64 cp311",
     "hatcher --json eggs list acme dev rh7-x86_64 cp311 | jq -r '.[].filename'",

@@ -14,6 +14,7 @@ import { registerApps } from "./commands/apps.ts";
 import { registerBundles } from "./commands/bundles.ts";
 import { registerEggs } from "./commands/eggs.ts";
 import { registerRuntimes } from "./commands/runtimes.ts";
+import { registerSync } from "./commands/sync.ts";
 import { registerOrganizations } from "./commands/organizations.ts";
 import { registerRepositories } from "./commands/repositories.ts";
 import { registerTeams } from "./commands/teams.ts";
@@ -97,6 +98,7 @@ export function buildProgram(runtime: Runtime): Command {
   registerRuntimes(program);
   registerBundles(program);
   registerApps(program);
+  registerSync(program);
   registerCatalogue(program);
   registerAudit(program);
   registerCompletions(program);
