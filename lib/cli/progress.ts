@@ -9,7 +9,11 @@ import type { IO } from "./io.ts";
 
 /** A progress display; every method is a no-op off a terminal. */
 export interface Progress {
-  update(done: number, total?: number): void;
+  /**
+   * `done` of `total` bytes; with `items`, a transfer of many artefacts
+   * whose bar follows the items and whose bytes have no known total.
+   */
+  update(done: number, total?: number, items?: { done: number; total: number }): void;
   finish(): void;
 }
 
@@ -21,26 +25,37 @@ export function createProgress(io: IO, label: string): Progress {
   if (!io.stderrIsTTY) return { update() {}, finish() {} };
   const started = Date.now();
   let lastDraw = 0;
-  let last = { done: 0, total: undefined as number | undefined };
+  let last = {
+    done: 0,
+    total: undefined as number | undefined,
+    items: undefined as { done: number; total: number } | undefined,
+  };
   let finished = false;
   const draw = () => {
     const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-    const { done, total } = last;
+    const { done, total, items } = last;
     const rate = `${formatBytes(done / seconds)}/s`;
-    const amount = total ? `${formatBytes(done)} / ${formatBytes(total)}` : formatBytes(done);
+    const bytes = total ? `${formatBytes(done)} / ${formatBytes(total)}` : formatBytes(done);
+    const amount = items
+      ? `${items.done}/${items.total} items (${(items.done / seconds).toFixed(1)}/s)  ${bytes}`
+      : bytes;
     let bar = "";
-    if (total) {
-      const fraction = Math.min(done / total, 1);
-      const filled = Math.round(fraction * BAR_WIDTH);
+    const fraction = items
+      ? (items.total ? items.done / items.total : 1)
+      : total
+      ? done / total
+      : NaN;
+    if (!Number.isNaN(fraction)) {
+      const filled = Math.round(Math.min(fraction, 1) * BAR_WIDTH);
       bar = ` [${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${
-        String(Math.floor(fraction * 100)).padStart(3)
+        String(Math.floor(Math.min(fraction, 1) * 100)).padStart(3)
       }%`;
     }
     io.stderr.write(`\r\x1b[2K${label}${bar}  ${amount}  ${rate}`);
   };
   return {
-    update(done, total) {
-      last = { done, total };
+    update(done, total, items) {
+      last = { done, total, items };
       const now = Date.now();
       if (now - lastDraw >= REDRAW_EVERY_MS) {
         lastDraw = now;

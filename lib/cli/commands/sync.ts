@@ -88,7 +88,9 @@ export async function exportCommand(
         if (event.type === "exporting") {
           say(context, `Exporting ${event.kind} from ${event.repository} for ${event.platform}`);
         }
-        if (event.type === "progress") progress.update(event.bytes);
+        if (event.type === "progress") {
+          progress.update(event.bytes, undefined, { done: event.done, total: event.total });
+        }
       },
     });
   } finally {
@@ -282,6 +284,7 @@ export async function mirrorCommand(
     );
   }
   const progress = createProgress(context.io, "Mirroring");
+  const planned = { done: 0, total: missing.length + (flags.force ? different.length : 0) };
   let copiedBytes = 0;
   let result;
   try {
@@ -292,7 +295,8 @@ export async function mirrorCommand(
         if (event.type === "warning") warn(context, event.message);
         if (event.type === "copied") {
           copiedBytes += event.bytes;
-          progress.update(copiedBytes);
+          planned.done++;
+          progress.update(copiedBytes, undefined, planned);
           say(context, `Copied ${describe(event.record)}`);
         }
         if (event.type === "failed") warn(context, `${describe(event.record)}: ${event.message}`);
