@@ -38,3 +38,58 @@ export async function inAlternatingRounds<T>(
     for (const item of round % 2 ? items : [...items].reverse()) await run(item, round >= 0);
   }
 }
+
+/** One timed run of a command. */
+export interface Timed {
+  seconds: number;
+  peakRssKb: number;
+  /** CPU time in user space and in the kernel, in seconds. */
+  userSeconds: number;
+  kernelSeconds: number;
+  /** CPU time the server spent meanwhile (user + kernel), in seconds. */
+  serverSeconds: number;
+}
+
+/** Ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = Number(
+  new TextDecoder().decode(
+    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
+  ),
+) || 100;
+
+/** CPU time (user + kernel, all threads) a process has used so far, in seconds. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * Runs a command under GNU time, with the CPU time the server (`serverPid`)
+ * spent meanwhile; fails loudly on a non-zero exit.
+ */
+export async function timed(argv: string[], serverPid: number): Promise<Timed> {
+  await settle();
+  const report = await Deno.makeTempFile();
+  const serverBefore = await processCpuSeconds(serverPid);
+  const started = performance.now();
+  const { code, stderr } = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%M %U %S", "-o", report, ...argv],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  const serverSeconds = await processCpuSeconds(serverPid) - serverBefore;
+  if (code !== 0) {
+    throw new Error(`${argv.slice(0, 4).join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+  }
+  const last = (await Deno.readTextFile(report)).trim().split("\n").at(-1) ?? "";
+  const [peakRssKb, userSeconds, kernelSeconds] = last.split(" ").map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  await Deno.remove(report);
+  return { seconds, peakRssKb, userSeconds, kernelSeconds, serverSeconds };
+}

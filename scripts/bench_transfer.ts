@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { writeEgg } from "../tests/helpers/eggs.ts";
-import { inAlternatingRounds, median, print, settle } from "./bench_helpers.ts";
+import { inAlternatingRounds, median, print, type Timed, timed } from "./bench_helpers.ts";
 import { startServer } from "../tests/helpers/server.ts";
 import {
   createOrganization,
@@ -53,60 +53,6 @@ const rounds = Number(values.rounds);
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ADMIN = { email: "bench@example.com", password: "bench password" };
 const TARGET = ["acme", "bench", "rh7-x86_64"];
-
-interface Timed {
-  seconds: number;
-  peakRssKb: number;
-  /** CPU time in user space and in the kernel, in seconds. */
-  userSeconds: number;
-  kernelSeconds: number;
-  /** CPU time the server spent meanwhile (user + kernel), in seconds. */
-  serverSeconds: number;
-}
-
-/** Ticks per second of /proc's CPU times. */
-const CLOCK_TICKS = Number(
-  new TextDecoder().decode(
-    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
-  ),
-) || 100;
-
-/** CPU time (user + kernel, all threads) a process has used so far, in seconds. */
-async function processCpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/**
- * Runs a command under GNU time, with the CPU time the server (`serverPid`)
- * spent meanwhile; fails loudly on a non-zero exit.
- */
-async function timed(argv: string[], serverPid: number): Promise<Timed> {
-  await settle();
-  const report = await Deno.makeTempFile();
-  const serverBefore = await processCpuSeconds(serverPid);
-  const started = performance.now();
-  const { code, stderr } = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%M %U %S", "-o", report, ...argv],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - started) / 1000;
-  const serverSeconds = await processCpuSeconds(serverPid) - serverBefore;
-  if (code !== 0) {
-    throw new Error(`${argv.slice(0, 4).join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
-  }
-  const last = (await Deno.readTextFile(report)).trim().split("\n").at(-1) ?? "";
-  const [peakRssKb, userSeconds, kernelSeconds] = last.split(" ").map(Number) as [
-    number,
-    number,
-    number,
-  ];
-  await Deno.remove(report);
-  return { seconds, peakRssKb, userSeconds, kernelSeconds, serverSeconds };
-}
 
 const min = (values: number[]) => Math.min(...values);
 const percent = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;

@@ -16,7 +16,14 @@ import { runPool } from "../pool.ts";
 import { createRepository, listUserRepositories } from "../repositories.ts";
 import type { Session } from "../session.ts";
 import { uploadRecordFile } from "./fetch.ts";
-import { laidOutFiles, serverInventory, type SyncEvent, type SyncFilters } from "./inventory.ts";
+import {
+  hashFile,
+  type LaidOutFile,
+  laidOutFiles,
+  serverInventory,
+  type SyncEvent,
+  type SyncFilters,
+} from "./inventory.ts";
 import { type LocalRecord, readLocalRecord } from "./local.ts";
 import { MANIFEST_FILE, readManifest, recordKey, repositoryName } from "./records.ts";
 
@@ -82,7 +89,11 @@ export interface ImportResult {
 export const CREATED_DESCRIPTION = "Created automatically with `hatcher import`";
 
 /**
- * Checks every artefact file under `directory` (manifest, format), nothing sent.
+ * Checks every artefact file under `directory`, nothing sent: its size and
+ * SHA-256 against the directory's manifest when it has one, and, for files
+ * the manifest does not vouch for, its kind's reader. Files the manifest
+ * vouches for take their identity from it; {@linkcode validateRecords} reads
+ * them too, before any of them is sent.
  *
  * @throws {HatcherError} Naming every file that does not match the manifest.
  * @throws {InvalidArtefactError} For the first file that is not a valid artefact.
@@ -90,7 +101,7 @@ export const CREATED_DESCRIPTION = "Created automatically with `hatcher import`"
 export async function checkExportDirectory(
   directory: string,
   filters: SyncFilters = {},
-): Promise<LocalRecord[]> {
+): Promise<CheckedRecord[]> {
   const files = await laidOutFiles(directory, filters);
   let manifest;
   try {
@@ -98,44 +109,55 @@ export async function checkExportDirectory(
   } catch (error) {
     if ((error as { cause?: { code?: string } }).cause?.code !== "ENOENT") throw error;
   }
-  const records: LocalRecord[] = [];
-  for (const file of files) records.push(await readLocalRecord(file));
-  if (manifest) {
-    const listed = new Map(manifest.artefacts.map((entry) => [entry.path, entry]));
-    const problems: string[] = [];
-    for (const record of records) {
-      const entry = listed.get(record.relative);
-      if (!entry) problems.push(`${record.relative} is not in the manifest`);
-      else if (entry.size !== record.size) {
-        problems.push(
-          `${record.relative} has ${record.size} bytes, the manifest says ${entry.size}`,
-        );
-      } else if (entry.sha256 !== record.sha256) {
-        problems.push(
-          `${record.relative} has SHA-256 ${record.sha256}, the manifest says ${entry.sha256}`,
-        );
-      }
-    }
-    if (manifest.withData) {
-      const present = new Set(records.map((record) => record.relative));
-      const kept = new Set(files.map((file) => file.relative));
-      for (const entry of manifest.artefacts) {
-        const selected = filters.kinds?.length ? filters.kinds.includes(entry.kind) : true;
-        if (
-          selected && !present.has(entry.path) && !kept.has(entry.path) && matches(entry, filters)
-        ) {
-          problems.push(`${entry.path} is in the manifest but missing`);
-        }
-      }
-    }
-    if (problems.length > 0) {
-      throw new HatcherError(
-        `Refusing to import ${directory}: ${problems.length} file(s) do not match ` +
-          `${MANIFEST_FILE}, nothing was uploaded: ${problems.join("; ")}`,
+  const listed = new Map((manifest?.artefacts ?? []).map((entry) => [entry.path, entry]));
+  const records: CheckedRecord[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    const hashed = await hashFile(file);
+    const entry = listed.get(file.relative);
+    if (manifest && !entry) problems.push(`${file.relative} is not in the manifest`);
+    else if (entry && entry.size !== hashed.size) {
+      problems.push(`${file.relative} has ${hashed.size} bytes, the manifest says ${entry.size}`);
+    } else if (entry && entry.sha256 !== hashed.sha256) {
+      problems.push(
+        `${file.relative} has SHA-256 ${hashed.sha256}, the manifest says ${entry.sha256}`,
       );
+    } else if (entry) {
+      const { path: _path, ...identity } = entry;
+      records.push({ ...identity, path: file.path, relative: file.relative, file, read: false });
+    } else {
+      records.push({ ...await readLocalRecord(file, hashed), file, read: true });
     }
   }
+  if (manifest?.withData) {
+    const present = new Set(files.map((file) => file.relative));
+    for (const entry of manifest.artefacts) {
+      const selected = !filters.kinds?.length || filters.kinds.includes(entry.kind);
+      if (selected && matches(entry, filters) && !present.has(entry.path)) {
+        problems.push(`${entry.path} is in the manifest but missing`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new HatcherError(
+      `Refusing to import ${directory}: ${problems.length} file(s) do not match ` +
+        `${MANIFEST_FILE}, nothing was uploaded: ${problems.join("; ")}`,
+    );
+  }
   return records;
+}
+
+/** Reads every record the manifest vouched for with its kind's reader (see checkExportDirectory). */
+export async function validateRecords(records: readonly CheckedRecord[]): Promise<void> {
+  for (const record of records) {
+    if (!record.read) await readLocalRecord(record.file, record);
+  }
+}
+
+/** A record of an export directory, and whether its kind's reader has read it yet. */
+export interface CheckedRecord extends LocalRecord {
+  file: LaidOutFile;
+  read: boolean;
 }
 
 function matches(
@@ -203,7 +225,7 @@ export async function importArtefacts(
       platforms: [...new Set(records.map((record) => record.platform))],
     })).map((record) => [recordKey(record), record]),
   );
-  const pending: LocalRecord[] = [];
+  const pending: CheckedRecord[] = [];
   for (const record of records) {
     const existing = theirs.get(recordKey(record));
     if (existing === undefined) pending.push(record);
@@ -219,7 +241,9 @@ export async function importArtefacts(
     }
   }
 
-  const groups = new Map<string, LocalRecord[]>();
+  // Every file about to be sent is read by its kind's reader first, all before the first upload.
+  await validateRecords(pending);
+  const groups = new Map<string, CheckedRecord[]>();
   for (const record of pending) {
     const key = `${repositoryName(record)}\0${record.platform}`;
     groups.set(key, [...(groups.get(key) ?? []), record]);

@@ -32,9 +32,12 @@ export interface LocalRecord extends ArtefactRecord {
  * Reads one laid-out file with its kind's reader. Throws the reader's
  * InvalidArtefactError for a file that is not a valid artefact.
  */
-export async function readLocalRecord(file: LaidOutFile): Promise<LocalRecord> {
+export async function readLocalRecord(
+  file: LaidOutFile,
+  hashed?: { size: number; sha256: string },
+): Promise<LocalRecord> {
   const identity = await identityOf(file);
-  const { size, sha256 } = await hashFile(file);
+  const { size, sha256 } = hashed ?? await hashFile(file);
   return {
     kind: file.kind,
     organization: file.organization,
