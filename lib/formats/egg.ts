@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { HatcherError } from "../errors.ts";
 import { readArchiveEntry } from "./archive.ts";
 import {
@@ -472,6 +473,9 @@ function checkAgainstFilename(metadata: EggMetadata, fromName: EggFilename): voi
   }
 }
 
+/** Files up to this size are hashed from one read. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+
 /**
  * Computes the SHA-256 digest of a file, streaming it in 1 MiB chunks.
  *
@@ -496,6 +500,20 @@ export async function sha256File(
   const hash = createHash("sha256");
   let bytes = 0;
   try {
+    // Small files in one read: a stream's set-up costs more than hashing them
+    // (an export checking a thousand small eggs).
+    const handle = await open(path, "r");
+    try {
+      const { size } = await handle.stat();
+      if (size <= SMALL_FILE_BYTES) {
+        const data = await handle.readFile();
+        hash.update(data);
+        onProgress?.(data.length);
+        return hash.digest("hex");
+      }
+    } finally {
+      await handle.close();
+    }
     for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
       hash.update(chunk as Uint8Array);
       bytes += (chunk as Uint8Array).length;

@@ -19,6 +19,8 @@ import {
   buildManifest,
   layoutPath,
   type Manifest,
+  MANIFEST_FILE,
+  readManifest,
   recordKey,
   repositoryName,
   writeManifest,
@@ -114,6 +116,7 @@ export async function exportArtefacts(
     alreadyThere = before - records.length;
   }
   await mkdir(directory, { recursive: true });
+  const previous = await previousManifest(directory);
   const result: ExportResult = { downloaded: [], kept: [], alreadyThere, bytes: 0, manifest: "" };
   if (!options.manifestOnly) {
     const announced = new Set<string>();
@@ -130,7 +133,7 @@ export async function exportArtefacts(
         });
       }
       const path = join(directory, layoutPath(record, session.apiVersion));
-      if (await hasContent(path, record)) {
+      if (await hasContent(path, record, previous.get(layoutPath(record, session.apiVersion)))) {
         result.kept.push(record);
       } else {
         await mkdir(dirname(path), { recursive: true });
@@ -146,16 +149,51 @@ export async function exportArtefacts(
     apiVersion: session.apiVersion,
     withData: !options.manifestOnly,
   });
+  if (!options.manifestOnly) {
+    for (const entry of manifest.artefacts) {
+      entry.mtimeMs = await stat(join(directory, entry.path)).then(
+        (info) => info.mtimeMs,
+        () => undefined,
+      );
+    }
+  }
   result.manifest = await writeManifest(directory, manifest);
   return result;
 }
 
-/** Whether `path` already holds the record's bytes (size first, then the SHA-256). */
-async function hasContent(path: string, record: ArtefactRecord): Promise<boolean> {
+/**
+ * Whether `path` already holds the record's bytes: its size, then either the
+ * previous export's word for it (same checksum, size and modification time,
+ * as rsync's quick check) or its SHA-256.
+ */
+async function hasContent(
+  path: string,
+  record: ArtefactRecord,
+  previous: { sha256: string; size: number; mtimeMs?: number } | undefined,
+): Promise<boolean> {
   try {
     const info = await stat(path);
-    return info.isFile() && info.size === record.size && await sha256File(path) === record.sha256;
+    if (!info.isFile() || info.size !== record.size) return false;
+    if (
+      previous?.sha256 === record.sha256 && previous.size === info.size &&
+      previous.mtimeMs === info.mtimeMs
+    ) {
+      return true;
+    }
+    return await sha256File(path) === record.sha256;
   } catch {
     return false;
+  }
+}
+
+/** The entries of the manifest an earlier export left in `directory`, by path. */
+async function previousManifest(
+  directory: string,
+): Promise<Map<string, { sha256: string; size: number; mtimeMs?: number }>> {
+  try {
+    const manifest = await readManifest(join(directory, MANIFEST_FILE));
+    return new Map(manifest.artefacts.map((entry) => [entry.path, entry]));
+  } catch {
+    return new Map();
   }
 }

@@ -126,7 +126,7 @@ export async function serverInventory(
     )
   );
   const records = new Map<string, ArtefactRecord>();
-  // Index requests are small: a few at a time is enough to hide the latency.
+  // Index requests are small and mostly wait on the server: several at a time.
   await runPool(places, 4, async ({ name, platform, kind }) => {
     onEvent({ type: "scan", kind, repository: name, platform });
     const place = { ...parseRepositoryName(name), platform };

@@ -120,8 +120,12 @@ export interface Manifest {
   apiVersion: number;
   /** Whether the files are in the directory (`false` for `--manifest-only`). */
   withData: boolean;
-  /** The artefacts, each with its path relative to the manifest's directory. */
-  artefacts: Array<ArtefactRecord & { path: string }>;
+  /**
+   * The artefacts, each with its path relative to the manifest's directory
+   * and, when the file is there, its modification time: a later export trusts
+   * a file whose size and time are unchanged without hashing it again.
+   */
+  artefacts: Array<ArtefactRecord & { path: string; mtimeMs?: number }>;
 }
 
 /** Builds a manifest of `records` laid out for `apiVersion`. */
