@@ -20,7 +20,7 @@ export interface NewUser {
   organization: string;
   /** The user's email, also their user name. */
   email: string;
-  /** The password; when absent the server generates a strong one. */
+  /** The password; when absent a strong one is generated here and returned. */
   password?: string;
   /** Teams of the organization to add the user to. */
   teams?: string[];
@@ -40,7 +40,12 @@ export interface NewUser {
 export interface CreatedUser {
   /** The user's email. */
   email: string;
-  /** The password the server generated, shown this once; absent when one was given. */
+  /**
+   * The password generated for the user, to hand over once; absent when one
+   * was given. An email that already has an account in another organization
+   * joins this one with its own password, and this one does not apply: the
+   * server answers both alike, so that nobody learns of accounts elsewhere.
+   */
   generatedPassword?: string;
 }
 
@@ -50,6 +55,8 @@ export interface CreatedUser {
  * @param session From {@linkcode login}.
  * @param user Organization, email, and optionally password and teams.
  * @returns The email, and the generated password when none was given.
+ * Generating it here (not on the server) keeps the server's answer the same
+ * for a new account and for one that exists in another organization.
  * @throws {ConflictError} When a user with that email exists.
  *
  * @example Create a user and hand over the generated password
@@ -60,17 +67,22 @@ export interface CreatedUser {
  * ```
  */
 export async function createUser(session: Session, user: NewUser): Promise<CreatedUser> {
-  const body = await sessionJson<{ email?: unknown; password?: unknown }>(
+  const generated = user.password === undefined ? generatePassword() : undefined;
+  const body = await sessionJson<{ email?: unknown }>(
     session,
     "POST",
     apiPath("admin", "organizations", user.organization, "users"),
-    { json: { email: user.email, password: user.password, teams: user.teams } },
+    { json: { email: user.email, password: user.password ?? generated, teams: user.teams } },
   );
   const created: CreatedUser = { email: typeof body.email === "string" ? body.email : user.email };
-  if (user.password === undefined && typeof body.password === "string") {
-    created.generatedPassword = body.password;
-  }
+  if (generated !== undefined) created.generatedPassword = generated;
   return created;
+}
+
+/** 24 characters from 18 random bytes (base64url): 144 bits. */
+function generatePassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_");
 }
 
 /**

@@ -15,7 +15,7 @@ import { formatTable } from "../table.ts";
 
 /**
  * `users create ORG EMAIL [--password-stdin] [--team T]...`: without a given
- * password the server makes one, printed this once.
+ * password one is generated, printed this once.
  */
 export async function createUserCommand(
   context: CommandContext,
