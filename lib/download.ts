@@ -72,6 +72,9 @@ interface PartialState {
   etag: string;
 }
 
+/** Downloads this large or larger keep a state file beside `.partial`, to resume in the next run. */
+const RESUME_ACROSS_RUNS_BYTES = 1024 * 1024;
+
 /** Continuations of a body that breaks off within one run. */
 const MAX_RESUMES_PER_RUN = 3;
 
@@ -133,7 +136,9 @@ export async function downloadVerified(
     return { path: target, sha256: source.sha256, size: source.size, downloaded: false };
   }
 
-  let keep = await resumableBytes(partial, statePath, source);
+  // A small file restarts in no time: resuming it across runs is not worth a state file.
+  const acrossRuns = source.size >= RESUME_ACROSS_RUNS_BYTES;
+  let keep = acrossRuns ? await resumableBytes(partial, statePath, source) : 0;
   if (keep === 0) await leftovers();
   if (keep > 0 && keep === source.size) {
     // Complete but never renamed (killed at the very end): check it as it is.
@@ -154,10 +159,9 @@ export async function downloadVerified(
   if (first.status !== 206 || !continues(first, keep)) keep = 0;
   const etag = first.headers.get("etag");
   const resumable = first.headers.get("accept-ranges") === "bytes" && etag !== null;
-  if (keep === 0) {
-    await rm(statePath, { force: true });
+  if (keep === 0 && acrossRuns && resumable) {
     // Recorded before the first byte, so even a killed process leaves a resumable file.
-    if (resumable) await writeState(statePath, { sha256: source.sha256, size: source.size, etag });
+    await writeState(statePath, { sha256: source.sha256, size: source.size, etag });
   }
 
   let broken: unknown;
@@ -186,7 +190,13 @@ export async function downloadVerified(
         actual: written.sha256,
       });
     }
-    return await finish(partial, target, statePath, written.sha256, written.bytes);
+    return await finish(
+      partial,
+      target,
+      acrossRuns ? statePath : undefined,
+      written.sha256,
+      written.bytes,
+    );
   } catch (error) {
     if (error instanceof UnsafeFileError || isSymlinkLoop(error)) {
       // Nothing of ours to remove: the link is someone else's.
@@ -195,7 +205,7 @@ export async function downloadVerified(
         reason: "symlink",
       });
     }
-    if (broken !== undefined && error === broken && resumable) {
+    if (broken !== undefined && error === broken && resumable && acrossRuns) {
       const done = (await stat(partial).catch(() => undefined))?.size ?? 0;
       throw new ConnectionError(
         `The download of ${source.filename} broke off after ${done} of ${source.size} bytes; ` +
@@ -212,13 +222,13 @@ export async function downloadVerified(
 async function finish(
   partial: string,
   target: string,
-  statePath: string,
+  statePath: string | undefined,
   sha256: string,
   size: number,
 ): Promise<DownloadedFile> {
   await refuseSymlink(target);
   await rename(partial, target);
-  await rm(statePath, { force: true });
+  if (statePath !== undefined) await rm(statePath, { force: true });
   return { path: target, sha256, size, downloaded: true };
 }
 
