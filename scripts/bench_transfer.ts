@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { writeEgg } from "../tests/helpers/eggs.ts";
-import { inAlternatingRounds, median, print, settle } from "./bench_helpers.ts";
+import { inAlternatingRounds, median, print, processCpuSeconds, settle } from "./bench_helpers.ts";
 import { startServer } from "../tests/helpers/server.ts";
 import {
   createOrganization,
@@ -62,21 +62,6 @@ interface Timed {
   kernelSeconds: number;
   /** CPU time the server spent meanwhile (user + kernel), in seconds. */
   serverSeconds: number;
-}
-
-/** Ticks per second of /proc's CPU times. */
-const CLOCK_TICKS = Number(
-  new TextDecoder().decode(
-    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
-  ),
-) || 100;
-
-/** CPU time (user + kernel, all threads) a process has used so far, in seconds. */
-async function processCpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /**

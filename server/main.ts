@@ -23,6 +23,13 @@ import { DEFAULT_DISABLED_TTL_MS, startHousekeeping } from "./housekeeping.ts";
 import { DEFAULT_SIGN_IN_LIMITS } from "./sign_in_limits.ts";
 import { DEFAULT_MAX_API_TOKENS_PER_USER } from "./tokens.ts";
 import { ObjectStore } from "./objects.ts";
+import {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  type Server,
+  startHttpServer,
+} from "./serve.ts";
 import { addOrganizationMember, findOrganization } from "./organizations.ts";
 import { hashPassword } from "./passwords.ts";
 import { ensureSiteAdmin, insertUser, isPlausibleEmail, UserExistsError } from "./users.ts";
@@ -34,6 +41,9 @@ const LIMIT_OPTIONS = {
   "auth-failure-window": DEFAULT_SIGN_IN_LIMITS.windowMs / 1000,
   "max-concurrent-uploads": DEFAULT_MAX_CONCURRENT_UPLOADS,
   "body-idle-timeout": DEFAULT_BODY_IDLE_TIMEOUT_MS / 1000,
+  "header-timeout": DEFAULT_HEADER_TIMEOUT_MS / 1000,
+  "keep-alive-timeout": DEFAULT_KEEP_ALIVE_TIMEOUT_MS / 1000,
+  "max-connections": DEFAULT_MAX_CONNECTIONS,
   "max-api-tokens-per-user": DEFAULT_MAX_API_TOKENS_PER_USER,
   "disabled-ttl": DEFAULT_DISABLED_TTL_MS / 1000,
 } as const;
@@ -223,15 +233,17 @@ async function serve(args: string[]): Promise<void> {
     const stopOnSignal = () => shutdown.abort();
     Deno.addSignalListener("SIGINT", stopOnSignal);
     Deno.addSignalListener("SIGTERM", stopOnSignal);
-    let server: Deno.HttpServer<Deno.NetAddr>;
+    let server: Server;
     try {
-      server = Deno.serve({
+      server = startHttpServer({
         hostname: host,
         port,
         ...tls,
-        // Our own ready line on stdout replaces Deno's default message on stderr.
-        onListen: (addr: Deno.NetAddr) =>
-          printOut(`Listening on ${scheme}://${urlHost(host)}:${addr.port}/`),
+        headerTimeoutMs: limit("header-timeout") * 1000,
+        keepAliveTimeoutMs: limit("keep-alive-timeout") * 1000,
+        maxConnections: limit("max-connections"),
+        onListen: (addr) => printOut(`Listening on ${scheme}://${urlHost(host)}:${addr.port}/`),
+        onError: printErr,
       }, app);
     } catch (error) {
       throw new CommandError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
