@@ -160,6 +160,8 @@ async function serve(args: string[]): Promise<void> {
   );
   const limit = (name: LimitName) =>
     parsePositive(`--${name}`, String((values as Record<string, unknown>)[name]));
+  // Every limit checked before anything is opened: a bad one is a usage error.
+  for (const name of Object.keys(LIMIT_OPTIONS) as LimitName[]) limit(name);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const dataDir = values["data-dir"];
   if (!dataDir) throw new UsageError("--data-dir is required");

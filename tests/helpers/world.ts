@@ -24,8 +24,10 @@ export const USERS = {
 } as const;
 
 /** Starts a server with acme/dev and the users of {@linkcode USERS}. */
-export async function startEggWorld(options: { dataDir?: string } = {}): Promise<RunningServer> {
-  const server = await startServer({ admin: ROOT, dataDir: options.dataDir });
+export async function startEggWorld(
+  options: { dataDir?: string; extraArgs?: string[] } = {},
+): Promise<RunningServer> {
+  const server = await startServer({ admin: ROOT, ...options });
   const root = await login(server.url, { username: ROOT.email, password: ROOT.password });
   await createOrganization(root, { name: "acme", description: "ACME" });
   await createOrganization(root, { name: "other", description: "Other" });
