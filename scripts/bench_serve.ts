@@ -14,7 +14,9 @@
  * alternating order (`sync` before every transfer); medians are reported.
  *
  * Run: `deno run -A scripts/bench_serve.ts --baseline DIR [--connections 32]
- * [--seconds 10] [--rounds 3] [--size-mb 1024]`
+ * [--seconds 10] [--rounds 3] [--size-mb 1024] [--server-args "--timed-connections"]`
+ * (`--server-args` go to this checkout's server only; `""` compares
+ * `Deno.serve` with itself, a check of the bench's noise.)
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,6 +33,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
     "size-mb": { type: "string", default: "1024" },
+    // Options for this checkout's server only (the baseline may not know them).
+    "server-args": { type: "string", default: "--timed-connections" },
   },
 });
 if (!values.baseline) throw new Error("--baseline DIR (another checkout of hatcher) is required");
@@ -51,8 +55,11 @@ interface Contender {
   session: string;
 }
 
-async function prepare(name: string, serverMain?: string): Promise<Contender> {
-  const server = await startServer({ admin: ADMIN, serverMain });
+async function prepare(
+  name: string,
+  options: { serverMain?: string; extraArgs?: string[] },
+): Promise<Contender> {
+  const server = await startServer({ admin: ADMIN, ...options });
   if (!server.url.startsWith("http://127.0.0.1:")) throw new Error("loopback only");
   const admin = await login(server.url, { username: ADMIN.email, password: ADMIN.password });
   await createOrganization(admin, { name: "acme", description: "bench" });
@@ -117,9 +124,10 @@ async function curl(args: string[], server: RunningServer) {
 const work = await Deno.makeTempDir({ prefix: "hatcher-bench-serve-" });
 const contenders: Contender[] = [];
 try {
-  contenders.push(await prepare("this checkout"));
+  const serverArgs = values["server-args"].split(" ").filter((arg) => arg !== "");
+  contenders.push(await prepare("this checkout", { extraArgs: serverArgs }));
   contenders.push(
-    await prepare("baseline", join(resolve(values.baseline), "server", "main.ts")),
+    await prepare("baseline", { serverMain: join(resolve(values.baseline), "server", "main.ts") }),
   );
 
   print(`wrk: ${connections} keep-alive connections for ${seconds} s, ${rounds} rounds\n`);

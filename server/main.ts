@@ -3,6 +3,7 @@
  *
  *   deno run -A server/main.ts --data-dir DIR [--host H] [--port P]
  *       [--tls-cert F --tls-key F] [--admin EMAIL] [--max-upload-bytes N] [--quiet]
+ *       [--timed-connections (with --header-timeout, --keep-alive-timeout, --max-connections)]
  *       [limits: see LIMIT_OPTIONS and docs/server-limits.md]
  *   deno run -A server/main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME] < password
  *
@@ -50,7 +51,7 @@ const LIMIT_OPTIONS = {
 type LimitName = keyof typeof LIMIT_OPTIONS;
 
 const USAGE = "usage: main.ts --data-dir DIR [--host H] [--port P] [--tls-cert F --tls-key F] " +
-  "[--admin EMAIL] [--max-upload-bytes N] [--quiet] " +
+  "[--admin EMAIL] [--max-upload-bytes N] [--quiet] [--timed-connections] " +
   Object.keys(LIMIT_OPTIONS).map((name) => `[--${name} N]`).join(" ") + " | " +
   "main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME]";
 const SHUTDOWN_GRACE_MS = 5000;
@@ -150,6 +151,7 @@ async function serve(args: string[]): Promise<void> {
         admin: { type: "string" },
         "max-upload-bytes": { type: "string", default: String(DEFAULT_MAX_UPLOAD_BYTES) },
         quiet: { type: "boolean", default: false },
+        "timed-connections": { type: "boolean", default: false },
         ...Object.fromEntries(
           Object.entries(LIMIT_OPTIONS).map((
             [name, value],
@@ -238,6 +240,7 @@ async function serve(args: string[]): Promise<void> {
     let server: Server;
     try {
       server = startHttpServer({
+        timedConnections: values["timed-connections"],
         hostname: host,
         port,
         ...tls,

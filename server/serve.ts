@@ -1,9 +1,10 @@
 /**
- * The server's HTTP connections, accepted one by one so that each can be
- * timed: `Deno.serve` (Deno 2.9.6) has no header or keep-alive timeout, so a
- * client that sends half a request head keeps its connection open forever.
- * Here every connection is wrapped in `Deno.serveHttp` and its next request
- * raced against a timer; a bounded number of connections is open at once.
+ * The server's HTTP connections. `Deno.serve` (Deno 2.9.6) has no header or
+ * keep-alive timeout, so a client that sends half a request head keeps its
+ * connection open forever. With `timedConnections` connections are accepted
+ * one by one instead, each wrapped in `Deno.serveHttp` and its next request
+ * raced against a timer, and a bounded number is open at once. That costs
+ * downloads more CPU, so it is opt-in (docs/benchmarks.md).
  * Bodies are not timed here: the app's body idle timeout applies to them.
  *
  * One gap, in Deno itself: a TLS connection is handshaken by a background task
@@ -29,6 +30,12 @@ export const DEFAULT_MAX_CONNECTIONS = 1000;
 const ACCEPT_RETRY_MS = 100;
 
 export interface ServeOptions {
+  /**
+   * Accept connections here, each timed (`Deno.serveHttp`); otherwise plain
+   * `Deno.serve`, untimed and unbounded, whose downloads cost less CPU
+   * (docs/benchmarks.md) and which then ignores the three limits below.
+   */
+  timedConnections?: boolean;
   hostname: string;
   /** 0 picks a free port. */
   port: number;
@@ -129,6 +136,21 @@ function internalError(): Response {
 }
 
 export function startHttpServer(options: ServeOptions, handler: Handler): Server {
+  if (!options.timedConnections) {
+    const { hostname, port, cert, key, onListen } = options;
+    const server = Deno.serve({
+      hostname,
+      port,
+      ...(cert && key ? { cert, key } : {}),
+      // The caller's ready line replaces Deno's default message on stderr.
+      onListen: (addr: Deno.NetAddr) => onListen?.(addr),
+    }, handler);
+    return { addr: server.addr, shutdown: () => server.shutdown() };
+  }
+  return startTimedServer(options, handler);
+}
+
+function startTimedServer(options: ServeOptions, handler: Handler): Server {
   const serveHttp = serveHttpOf();
   const headerTimeoutMs = options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS;
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;

@@ -1,6 +1,6 @@
 /**
  * Issue 13 item 6, connections: the server's own connection layer
- * (server/serve.ts) closes connections whose request head does not arrive in
+ * (server/serve.ts, `--timed-connections`) closes connections whose request head does not arrive in
  * time, idle keep-alive connections, and connections beyond the bound, while
  * bodies, TLS and a clean stop work as before. Raw sockets to real server
  * processes on loopback; timeouts of a second or two keep every test short.
@@ -24,6 +24,8 @@ import { PASSWORD, ROOT, startEggWorld, USERS } from "./helpers/world.ts";
 
 const call = makeCall(ROOT);
 const UPLOADER = { email: USERS.uploader, password: PASSWORD };
+/** The connection layer is opt-in (docs/benchmarks.md says why). */
+const TIMED = ["--timed-connections"];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Closed by the server, at the timeout (not before), with slack for a busy machine. */
@@ -38,7 +40,7 @@ function assertClosedAfter(
 }
 
 Deno.test("item 6: half-sent request lines and headers are closed after the header timeout", async () => {
-  await using server = await startServer({ extraArgs: ["--header-timeout", "1"] });
+  await using server = await startServer({ extraArgs: [...TIMED, "--header-timeout", "1"] });
   const head = requestHead(server, "GET", "/metadata/platforms");
   const halves = {
     "nothing at all": "",
@@ -59,7 +61,7 @@ Deno.test("item 6: half-sent request lines and headers are closed after the head
 });
 
 Deno.test("item 6: a head dripped byte by byte is still closed at the header timeout", async () => {
-  await using server = await startServer({ extraArgs: ["--header-timeout", "1"] });
+  await using server = await startServer({ extraArgs: [...TIMED, "--header-timeout", "1"] });
   const head = requestHead(server, "GET", "/metadata/platforms", { "x-padding": "a".repeat(100) });
   const connection = await rawRequest(server, "");
   const dripping = (async () => {
@@ -73,7 +75,10 @@ Deno.test("item 6: a head dripped byte by byte is still closed at the header tim
 });
 
 Deno.test("item 6: 200 half-open connections are all closed, and a normal request works meanwhile", async () => {
-  await using server = await startServer({ admin: ROOT, extraArgs: ["--header-timeout", "2"] });
+  await using server = await startServer({
+    admin: ROOT,
+    extraArgs: [...TIMED, "--header-timeout", "2"],
+  });
   const head = requestHead(server, "GET", "/metadata/platforms");
   const connections = await Promise.all(
     Array.from({ length: 200 }, () => rawRequest(server, head.slice(0, 30))),
@@ -90,7 +95,7 @@ Deno.test("item 6: 200 half-open connections are all closed, and a normal reques
 
 Deno.test("item 6: an idle keep-alive connection is closed after the keep-alive timeout", async () => {
   await using server = await startServer({
-    extraArgs: ["--header-timeout", "1", "--keep-alive-timeout", "2"],
+    extraArgs: [...TIMED, "--header-timeout", "1", "--keep-alive-timeout", "2"],
   });
   const head = requestHead(server, "GET", "/metadata/platforms");
   const connection = await rawRequest(server, head);
@@ -104,7 +109,7 @@ Deno.test("item 6: an idle keep-alive connection is closed after the keep-alive 
 
 Deno.test("item 6: a slow but steady upload is not cut by the header timeout", async () => {
   await withTempDir(async (dir) => {
-    await using server = await startEggWorld({ extraArgs: ["--header-timeout", "1"] });
+    await using server = await startEggWorld({ extraArgs: [...TIMED, "--header-timeout", "1"] });
     const egg = await writeEgg(dir, { name: "steady", version: "1.0" }, { payloadBytes: 100_000 });
     const body = await uploadBody(egg, 0);
     const connection = await rawRequest(
@@ -129,7 +134,7 @@ Deno.test("item 6: a slow but steady upload is not cut by the header timeout", a
 
 Deno.test("item 6: connections beyond --max-connections are closed at once", async () => {
   await using server = await startServer({
-    extraArgs: ["--max-connections", "5", "--header-timeout", "30"],
+    extraArgs: [...TIMED, "--max-connections", "5", "--header-timeout", "30"],
   });
   const held = await Promise.all(Array.from({ length: 5 }, () => rawRequest(server, "")));
   await sleep(300); // accepted by the server, not only by the kernel
@@ -152,7 +157,7 @@ Deno.test("item 6: connections beyond --max-connections are closed at once", asy
 
 Deno.test("item 6: TLS still works (HTTP/1.1 and HTTP/2), and half a head over TLS is closed in time", async () => {
   await using server = await startTlsServer(
-    { admin: ROOT, extraArgs: ["--header-timeout", "1"] },
+    { admin: ROOT, extraArgs: [...TIMED, "--header-timeout", "1"] },
     makeCertificateAuthority,
   );
   const ca = await Deno.readTextFile(server.certificate.caFile);
@@ -186,7 +191,7 @@ Deno.test("item 6: TLS still works (HTTP/1.1 and HTTP/2), and half a head over T
 
 Deno.test("item 6: a TLS connection silent past the header timeout is closed as soon as its client speaks", async () => {
   await using server = await startTlsServer(
-    { extraArgs: ["--header-timeout", "1"] },
+    { extraArgs: [...TIMED, "--header-timeout", "1"] },
     makeCertificateAuthority,
   );
   const ca = await Deno.readTextFile(server.certificate.caFile);
@@ -206,7 +211,7 @@ Deno.test("item 6: a TLS connection silent past the header timeout is closed as 
 
 Deno.test("item 6: SIGTERM finishes an in-flight upload, closes idle connections and exits 0", async () => {
   await withTempDir(async (dir) => {
-    const server = await startEggWorld();
+    const server = await startEggWorld({ extraArgs: TIMED });
     const egg = await writeEgg(dir, { name: "inflight", version: "1.0" }, {
       payloadBytes: 300_000,
     });
