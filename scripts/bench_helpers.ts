@@ -19,6 +19,22 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** Ticks per second of /proc's CPU times, asked once. */
+let clockTicks: number | undefined;
+
+/** CPU time (user + kernel, all threads) a process has used so far, in seconds. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  clockTicks ??= Number(
+    new TextDecoder().decode(
+      (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
+    ),
+  ) || 100;
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
 /** Flushes dirty pages, so the next run does not pay for the last one's writes. */
 export async function settle(): Promise<void> {
   await new Deno.Command("sync").output();
@@ -48,21 +64,6 @@ export interface Timed {
   kernelSeconds: number;
   /** CPU time the server spent meanwhile (user + kernel), in seconds. */
   serverSeconds: number;
-}
-
-/** Ticks per second of /proc's CPU times. */
-const CLOCK_TICKS = Number(
-  new TextDecoder().decode(
-    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output()).stdout,
-  ),
-) || 100;
-
-/** CPU time (user + kernel, all threads) a process has used so far, in seconds. */
-export async function processCpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /**

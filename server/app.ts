@@ -54,7 +54,7 @@ export interface AppOptions {
   maxApiTokensPerUser?: number;
 }
 
-/** What Deno.serve passes beside the request. */
+/** What the connection layer (server/serve.ts) passes beside the request. */
 export interface ConnectionInfo {
   remoteAddr: Deno.Addr;
 }

@@ -3,6 +3,7 @@
  *
  *   deno run -A server/main.ts --data-dir DIR [--host H] [--port P]
  *       [--tls-cert F --tls-key F] [--admin EMAIL] [--max-upload-bytes N] [--quiet]
+ *       [--timed-connections (with --header-timeout, --keep-alive-timeout, --max-connections)]
  *       [limits: see LIMIT_OPTIONS and docs/server-limits.md]
  *   deno run -A server/main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME] < password
  *
@@ -23,6 +24,13 @@ import { DEFAULT_DISABLED_TTL_MS, startHousekeeping } from "./housekeeping.ts";
 import { DEFAULT_SIGN_IN_LIMITS } from "./sign_in_limits.ts";
 import { DEFAULT_MAX_API_TOKENS_PER_USER } from "./tokens.ts";
 import { ObjectStore } from "./objects.ts";
+import {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  type Server,
+  startHttpServer,
+} from "./serve.ts";
 import { addOrganizationMember, findOrganization } from "./organizations.ts";
 import { hashPassword } from "./passwords.ts";
 import { ensureSiteAdmin, insertUser, isPlausibleEmail, UserExistsError } from "./users.ts";
@@ -34,13 +42,16 @@ const LIMIT_OPTIONS = {
   "auth-failure-window": DEFAULT_SIGN_IN_LIMITS.windowMs / 1000,
   "max-concurrent-uploads": DEFAULT_MAX_CONCURRENT_UPLOADS,
   "body-idle-timeout": DEFAULT_BODY_IDLE_TIMEOUT_MS / 1000,
+  "header-timeout": DEFAULT_HEADER_TIMEOUT_MS / 1000,
+  "keep-alive-timeout": DEFAULT_KEEP_ALIVE_TIMEOUT_MS / 1000,
+  "max-connections": DEFAULT_MAX_CONNECTIONS,
   "max-api-tokens-per-user": DEFAULT_MAX_API_TOKENS_PER_USER,
   "disabled-ttl": DEFAULT_DISABLED_TTL_MS / 1000,
 } as const;
 type LimitName = keyof typeof LIMIT_OPTIONS;
 
 const USAGE = "usage: main.ts --data-dir DIR [--host H] [--port P] [--tls-cert F --tls-key F] " +
-  "[--admin EMAIL] [--max-upload-bytes N] [--quiet] " +
+  "[--admin EMAIL] [--max-upload-bytes N] [--quiet] [--timed-connections] " +
   Object.keys(LIMIT_OPTIONS).map((name) => `[--${name} N]`).join(" ") + " | " +
   "main.ts add-user --data-dir DIR EMAIL [--site-admin] [--org NAME]";
 const SHUTDOWN_GRACE_MS = 5000;
@@ -140,6 +151,7 @@ async function serve(args: string[]): Promise<void> {
         admin: { type: "string" },
         "max-upload-bytes": { type: "string", default: String(DEFAULT_MAX_UPLOAD_BYTES) },
         quiet: { type: "boolean", default: false },
+        "timed-connections": { type: "boolean", default: false },
         ...Object.fromEntries(
           Object.entries(LIMIT_OPTIONS).map((
             [name, value],
@@ -150,6 +162,8 @@ async function serve(args: string[]): Promise<void> {
   );
   const limit = (name: LimitName) =>
     parsePositive(`--${name}`, String((values as Record<string, unknown>)[name]));
+  // Every limit checked before anything is opened: a bad one is a usage error.
+  for (const name of Object.keys(LIMIT_OPTIONS) as LimitName[]) limit(name);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const dataDir = values["data-dir"];
   if (!dataDir) throw new UsageError("--data-dir is required");
@@ -223,15 +237,18 @@ async function serve(args: string[]): Promise<void> {
     const stopOnSignal = () => shutdown.abort();
     Deno.addSignalListener("SIGINT", stopOnSignal);
     Deno.addSignalListener("SIGTERM", stopOnSignal);
-    let server: Deno.HttpServer<Deno.NetAddr>;
+    let server: Server;
     try {
-      server = Deno.serve({
+      server = startHttpServer({
+        timedConnections: values["timed-connections"],
         hostname: host,
         port,
         ...tls,
-        // Our own ready line on stdout replaces Deno's default message on stderr.
-        onListen: (addr: Deno.NetAddr) =>
-          printOut(`Listening on ${scheme}://${urlHost(host)}:${addr.port}/`),
+        headerTimeoutMs: limit("header-timeout") * 1000,
+        keepAliveTimeoutMs: limit("keep-alive-timeout") * 1000,
+        maxConnections: limit("max-connections"),
+        onListen: (addr) => printOut(`Listening on ${scheme}://${urlHost(host)}:${addr.port}/`),
+        onError: printErr,
       }, app);
     } catch (error) {
       throw new CommandError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);

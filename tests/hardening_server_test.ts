@@ -4,7 +4,6 @@
  * loopback; raw sockets where a client must misbehave (stall, hang up).
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { addTeamMember, createTeam, createUser, login } from "../mod.ts";
@@ -12,6 +11,7 @@ import { runCli } from "./helpers/cli.ts";
 import { writeEgg } from "./helpers/eggs.ts";
 import { withTempDir } from "./helpers/files.ts";
 import { basic, expectError, expectStatus, makeCall, V1 } from "./helpers/http.ts";
+import { rawRequest, readStatus, requestHead, uploadBody } from "./helpers/raw_http.ts";
 import { type RunningServer, startServer } from "./helpers/server.ts";
 import { loginArgs, PASSWORD, ROOT, startEggWorld, USERS } from "./helpers/world.ts";
 
@@ -28,73 +28,6 @@ async function signIn(server: RunningServer, email: string, password: string) {
     status: response.status,
     retryAfter: response.headers.get("retry-after"),
     body: await response.json(),
-  };
-}
-
-/** Opens a socket and sends `head` plus `body`; the caller decides what happens next. */
-async function rawRequest(server: RunningServer, text: string | Uint8Array): Promise<Deno.TcpConn> {
-  const connection = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
-  const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  for (let at = 0; at < bytes.length;) at += await connection.write(bytes.subarray(at));
-  return connection;
-}
-
-/** Reads until the server closes (bounded by `timeoutMs`); returns the status line's code. */
-async function readStatus(connection: Deno.TcpConn, timeoutMs = 10_000): Promise<number | null> {
-  const timer = setTimeout(() => connection.close(), timeoutMs);
-  const buffer = new Uint8Array(4096);
-  let text = "";
-  try {
-    while (!text.includes("\r\n")) {
-      const read = await connection.read(buffer);
-      if (read === null) break;
-      text += new TextDecoder().decode(buffer.subarray(0, read));
-    }
-  } catch {
-    /* closed by the timer */
-  } finally {
-    clearTimeout(timer);
-    try {
-      connection.close();
-    } catch { /* already */ }
-  }
-  const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
-  return match ? Number(match[1]) : null;
-}
-
-function requestHead(
-  server: RunningServer,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-): string {
-  const lines = Object.entries({ host: `127.0.0.1:${server.port}`, ...headers })
-    .map(([name, value]) => `${name}: ${value}\r\n`).join("");
-  return `${method} ${V1}${path} HTTP/1.1\r\n${lines}\r\n`;
-}
-
-/** A multipart upload body of `egg`, cut in two at `splitAt` bytes. */
-async function uploadBody(egg: string, splitAt: number) {
-  const bytes = await Deno.readFile(egg);
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const boundary = "hardening-boundary";
-  const encoder = new TextEncoder();
-  const head = encoder.encode(
-    `--${boundary}\r\nContent-Disposition: form-data; name="data"\r\n\r\n` +
-      JSON.stringify({ sha256 }) + `\r\n--${boundary}\r\nContent-Disposition: form-data; ` +
-      `name="file"; filename="${egg.split("/").pop()}"\r\n` +
-      "Content-Type: application/octet-stream\r\n\r\n",
-  );
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
-  const body = new Uint8Array(head.length + bytes.length + tail.length);
-  body.set(head);
-  body.set(bytes, head.length);
-  body.set(tail, head.length + bytes.length);
-  return {
-    contentType: `multipart/form-data; boundary=${boundary}`,
-    first: body.subarray(0, splitAt),
-    rest: body.subarray(splitAt),
-    length: body.length,
   };
 }
 

@@ -14,6 +14,8 @@ export interface StartServerOptions {
   logRequests?: boolean;
   /** Extra: more server options, e.g. `["--max-upload-bytes", "1000"]`. */
   extraArgs?: string[];
+  /** Extra: another checkout's `server/main.ts` (benchmarks race two servers). */
+  serverMain?: string;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -73,7 +75,8 @@ async function waitForReadyLine(
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "eds-test-" });
-  const args = ["run", "-A", SERVER_MAIN, "--port", "0", "--data-dir", dataDir];
+  const main = opts.serverMain ?? SERVER_MAIN;
+  const args = ["run", "-A", main, "--port", "0", "--data-dir", dataDir];
   if (!opts.logRequests) args.push("--quiet");
   if (opts.admin) args.push("--admin", opts.admin.email);
   if (opts.tlsCert) args.push("--tls-cert", opts.tlsCert);
@@ -83,7 +86,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
 
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    cwd: REPO_ROOT,
+    cwd: dirname(dirname(main)),
     env,
     stdin: "null",
     stdout: "piped",

@@ -25,13 +25,9 @@ export const USERS = {
 
 /** Starts a server with acme/dev and the users of {@linkcode USERS}. */
 export async function startEggWorld(
-  options: { dataDir?: string; logRequests?: boolean } = {},
+  options: { dataDir?: string; logRequests?: boolean; extraArgs?: string[] } = {},
 ): Promise<RunningServer> {
-  const server = await startServer({
-    admin: ROOT,
-    dataDir: options.dataDir,
-    logRequests: options.logRequests,
-  });
+  const server = await startServer({ admin: ROOT, ...options });
   const root = await login(server.url, { username: ROOT.email, password: ROOT.password });
   await createOrganization(root, { name: "acme", description: "ACME" });
   await createOrganization(root, { name: "other", description: "Other" });
