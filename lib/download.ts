@@ -18,6 +18,7 @@
  *
  * @module
  */
+import type { Stats } from "node:fs";
 import { lstat, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256File } from "./formats/egg.ts";
@@ -126,19 +127,26 @@ export async function downloadVerified(
   const target = await targetPath(options.destination, source.filename);
   const partial = `${target}.partial`;
   const statePath = `${partial}.json`;
+  // A small file restarts in no time: resuming it across runs is not worth a state file.
+  const acrossRuns = source.size >= RESUME_ACROSS_RUNS_BYTES;
+  const [targetInfo, partialInfo, stateInfo] = await Promise.all([
+    refuseSymlink(target),
+    refuseSymlink(partial),
+    acrossRuns ? refuseSymlink(statePath) : undefined,
+  ]);
+  // Leftovers of an earlier run; what is not there need not be removed (a thousand small
+  // downloads notice).
   const leftovers = () =>
-    Promise.all([rm(partial, { force: true }), rm(statePath, { force: true })]);
-  await refuseSymlink(target);
-  await refuseSymlink(partial);
-  await refuseSymlink(statePath);
-  if (await hasChecksum(target, source.sha256)) {
+    Promise.all([
+      partialInfo ? rm(partial, { force: true }) : undefined,
+      stateInfo ? rm(statePath, { force: true }) : undefined,
+    ]);
+  if (targetInfo?.isFile() && await sha256File(target) === source.sha256) {
     await leftovers();
     return { path: target, sha256: source.sha256, size: source.size, downloaded: false };
   }
 
-  // A small file restarts in no time: resuming it across runs is not worth a state file.
-  const acrossRuns = source.size >= RESUME_ACROSS_RUNS_BYTES;
-  let keep = acrossRuns ? await resumableBytes(partial, statePath, source) : 0;
+  let keep = acrossRuns && partialInfo ? await resumableBytes(partial, statePath, source) : 0;
   if (keep === 0) await leftovers();
   if (keep > 0 && keep === source.size) {
     // Complete but never renamed (killed at the very end): check it as it is.
@@ -214,7 +222,8 @@ export async function downloadVerified(
         { cause: error },
       );
     }
-    await leftovers();
+    // Whatever this run wrote goes: a partial file of bytes that cannot be trusted.
+    await Promise.all([rm(partial, { force: true }), rm(statePath, { force: true })]);
     throw error;
   }
 }
@@ -275,7 +284,8 @@ async function writeState(path: string, state: PartialState): Promise<void> {
   await rename(temporary, path);
 }
 
-async function refuseSymlink(path: string): Promise<void> {
+/** What is at `path` (undefined for nothing), refusing a symbolic link. */
+async function refuseSymlink(path: string): Promise<Stats | undefined> {
   const info = await lstat(path).catch(() => undefined);
   if (info?.isSymbolicLink()) {
     throw new UnsafeFileError(`Refusing to replace ${path}: it is a symbolic link`, {
@@ -283,6 +293,7 @@ async function refuseSymlink(path: string): Promise<void> {
       reason: "symlink",
     });
   }
+  return info;
 }
 
 function isSymlinkLoop(error: unknown): boolean {
@@ -297,13 +308,4 @@ async function targetPath(destination: string, filename: string): Promise<string
     // Not there yet: it names the file to write.
   }
   return destination;
-}
-
-/** A plain file (not a link) whose bytes have `sha256`. */
-async function hasChecksum(path: string, sha256: string): Promise<boolean> {
-  try {
-    return (await lstat(path)).isFile() && await sha256File(path) === sha256;
-  } catch {
-    return false;
-  }
 }

@@ -120,6 +120,7 @@ export async function exportArtefacts(
   const result: ExportResult = { downloaded: [], kept: [], alreadyThere, bytes: 0, manifest: "" };
   if (!options.manifestOnly) {
     const announced = new Set<string>();
+    const made = new Set<string>();
     let done = 0;
     await runPool(records, options.jobs ?? 4, async (record) => {
       const place = `${record.kind} ${repositoryName(record)} ${record.platform}`;
@@ -136,7 +137,10 @@ export async function exportArtefacts(
       if (await hasContent(path, record, previous.get(layoutPath(record, session.apiVersion)))) {
         result.kept.push(record);
       } else {
-        await mkdir(dirname(path), { recursive: true });
+        if (!made.has(dirname(path))) {
+          await mkdir(dirname(path), { recursive: true });
+          made.add(dirname(path));
+        }
         const file = await downloadRecord(session, record, dirname(path));
         result.bytes += file.downloaded ? file.size : 0;
         (file.downloaded ? result.downloaded : result.kept).push(record);
