@@ -219,7 +219,7 @@ export async function uploadApp(
 ): Promise<{ app: LocalArtefact<AppMetadata>; status: "uploaded" | "unchanged" }> {
   const app = typeof path === "string" ? await inspectLocalApp(path) : path;
   const { platform, pythonTag, id, fullVersion } = app.metadata;
-  const status = await uploadVerified(session, app, {
+  const { status } = await uploadVerified(session, app, {
     uploadPath: apiPath("data", target.organization, target.repository, platform, "apps", "upload"),
     metadataPath: appPath("metadata", { ...target, platform, pythonTag, id, version: fullVersion }),
     force: options.force ?? false,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HatcherError, NotFoundError } from "./errors.ts";
+import { ConflictError, HatcherError, NotFoundError } from "./errors.ts";
 import { InvalidEggError } from "./formats/egg.ts";
 import {
   eggIdentity,
@@ -117,6 +117,7 @@ export async function batchUploadEggs(
   const sentPerEgg = new Map<LocalEgg, number>();
   let sent = 0;
   const result: BatchUploadResult = { uploaded: [], unchanged: [], skipped: [], indexed: false };
+  const confirmed = new Set<LocalEgg>();
 
   await runPool(eggs, jobs, async (egg) => {
     try {
@@ -124,7 +125,7 @@ export async function batchUploadEggs(
         sent += done - (sentPerEgg.get(egg) ?? 0);
         sentPerEgg.set(egg, done);
         options.onProgress?.(sent, total);
-      });
+      }, confirmed);
       result[outcome].push(egg);
       // Unchanged and skipped eggs still count as done bytes.
       sent += egg.size - (sentPerEgg.get(egg) ?? 0);
@@ -140,7 +141,9 @@ export async function batchUploadEggs(
     const toIndex = [...result.uploaded, ...result.unchanged];
     if (toIndex.length > 0) {
       const attempts = options.indexTimeout ?? 10;
-      const attempt = await waitUntilVisible(session, target, result.uploaded, { attempts, jobs });
+      // Eggs whose upload answer showed them are visible already: only the rest are looked for.
+      const unconfirmed = result.uploaded.filter((egg) => !confirmed.has(egg));
+      const attempt = await waitUntilVisible(session, target, unconfirmed, { attempts, jobs });
       options.onVisible?.(attempt, attempts);
       await reindexEggs(session, target, toIndex);
     }
@@ -149,14 +152,19 @@ export async function batchUploadEggs(
   return result;
 }
 
+/** Eggs this large or larger are looked up before they are sent (`--skip-existing`). */
+const LOOK_UP_FIRST_BYTES = 1024 * 1024;
+
 async function uploadOne(
   session: Session,
   target: EggTarget,
   egg: LocalEgg,
   options: BatchUploadOptions,
   onProgress: (done: number) => void,
+  confirmed: Set<LocalEgg>,
 ): Promise<keyof Omit<BatchUploadResult, "indexed">> {
-  if (options.skipExisting && !options.force) {
+  const skipExisting = options.skipExisting && !options.force;
+  if (skipExisting && egg.size >= LOOK_UP_FIRST_BYTES) {
     try {
       const existing = await getEggMetadata(session, { ...target, ...eggIdentity(egg) });
       return existing.sha256 === egg.sha256 ? "unchanged" : "skipped";
@@ -164,12 +172,21 @@ async function uploadOne(
       if (!(error instanceof NotFoundError)) throw error;
     }
   }
-  const { status } = await uploadEgg(session, target, egg, {
-    force: options.force ?? false,
-    enabled: false,
-    onProgress,
-  });
-  return status === "uploaded" ? "uploaded" : "unchanged";
+  try {
+    const result = await uploadEgg(session, target, egg, {
+      force: options.force ?? false,
+      enabled: false,
+      // A small egg is sent at once: the server's answer says whether it had it.
+      verify: !skipExisting,
+      onProgress,
+    });
+    if (result.confirmed) confirmed.add(egg);
+    return result.status === "uploaded" ? "uploaded" : "unchanged";
+  } catch (error) {
+    // Other bytes under that name, and --skip-existing: leave them alone.
+    if (skipExisting && error instanceof ConflictError) return "skipped";
+    throw error;
+  }
 }
 
 /** Reads and hashes every egg; all problems are reported together. */

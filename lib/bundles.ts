@@ -381,7 +381,7 @@ export async function uploadBundle(
     ? await inspectLocalBundle(path, { platform: target.platform })
     : path;
   const { name, version, build, fullVersion, platform, pythonTag } = bundle.metadata;
-  const status = await uploadVerified(session, bundle, {
+  const { status } = await uploadVerified(session, bundle, {
     uploadPath: apiPath("data", target.organization, target.repository, "bundles", "upload"),
     metadataPath: bundlePath("metadata", {
       ...target,

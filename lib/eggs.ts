@@ -357,6 +357,11 @@ export interface UploadedEgg {
   egg: LocalEgg;
   /** `"unchanged"` when the server already had these exact bytes. */
   status: "uploaded" | "unchanged";
+  /**
+   * Whether the server's answer showed the egg with these bytes (its
+   * metadata): then it is known to be visible, and a batch need not look again.
+   */
+  confirmed: boolean;
 }
 
 /**
@@ -385,7 +390,7 @@ export async function uploadEgg(
   options: UploadEggOptions = {},
 ): Promise<UploadedEgg> {
   const egg = typeof path === "string" ? await inspectLocalEgg(path, target) : path;
-  const status = await uploadVerified(session, egg, {
+  const { status, answer } = await uploadVerified(session, egg, {
     uploadPath: apiPath(
       "data",
       target.organization,
@@ -400,7 +405,7 @@ export async function uploadEgg(
     verify: options.verify ?? true,
     onProgress: options.onProgress,
   });
-  return { egg, status };
+  return { egg, status, confirmed: answer?.sha256 === egg.sha256 };
 }
 
 /**

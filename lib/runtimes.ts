@@ -315,7 +315,7 @@ export async function uploadRuntime(
     pythonTag: pythonTag ?? "none",
     version,
   };
-  const status = await uploadVerified(session, runtime, {
+  const { status } = await uploadVerified(session, runtime, {
     uploadPath: apiPath(
       "data",
       target.organization,

@@ -10,9 +10,9 @@
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { ChecksumMismatchError, HatcherError, NotFoundError } from "./errors.ts";
+import { ChecksumMismatchError, ConflictError, HatcherError, NotFoundError } from "./errors.ts";
 import { sha256File } from "./formats/egg.ts";
-import { type Session, sessionJson, sessionSend } from "./session.ts";
+import { type Session, sessionJson, sessionRequest } from "./session.ts";
 import { fileStream, multipartBody, type ProgressCallback } from "./transfer.ts";
 
 /**
@@ -87,25 +87,31 @@ export interface UploadRequest {
 }
 
 /**
- * Uploads one checked artefact file.
+ * Uploads one checked artefact file. A small file is not asked about first:
+ * sending it costs less than the question, and the server's answer tells the
+ * same (the reference server answers 200 for bytes it already had, 409 for
+ * other bytes under that name, which is then looked up to tell the two
+ * apart on any server).
  *
- * @returns `"unchanged"` when the server already had these exact bytes.
+ * @returns `"unchanged"` when the server already had these exact bytes, and
+ * the server's answer (its metadata of the artefact, where it sends one).
  * @throws {ChecksumMismatchError} When the server has other bytes for it (unless `force`).
  */
 export async function uploadVerified(
   session: Session,
   file: LocalArtefact<unknown>,
   request: UploadRequest,
-): Promise<"uploaded" | "unchanged"> {
-  if (request.verify && !request.force) {
+): Promise<{ status: "uploaded" | "unchanged"; answer: Record<string, unknown> | undefined }> {
+  const askFirst = request.verify && !request.force && file.size >= ASK_FIRST_BYTES;
+  const mismatch = (existing: string) =>
+    new ChecksumMismatchError(
+      `A file called ${file.filename} has already been uploaded with different content`,
+      { file: file.filename, expected: existing, actual: file.sha256 },
+    );
+  if (askFirst) {
     const existing = await existingChecksum(session, request.metadataPath);
-    if (existing === file.sha256) return "unchanged";
-    if (existing !== undefined) {
-      throw new ChecksumMismatchError(
-        `A file called ${file.filename} has already been uploaded with different content`,
-        { file: file.filename, expected: existing, actual: file.sha256 },
-      );
-    }
+    if (existing === file.sha256) return { status: "unchanged", answer: undefined };
+    if (existing !== undefined) throw mismatch(existing);
   }
   let sent = 0;
   const body = multipartBody([
@@ -120,13 +126,27 @@ export async function uploadVerified(
       }),
     },
   ]);
-  await sessionSend(session, "POST", request.uploadPath, {
-    body: body.stream,
-    headers: { "content-type": body.contentType, "content-length": String(body.length) },
-    query: { overwrite: request.force ? "True" : "False", ...request.query },
-  });
-  return "uploaded";
+  let response: Response;
+  try {
+    response = await sessionRequest(session, "POST", request.uploadPath, {
+      body: body.stream,
+      headers: { "content-type": body.contentType, "content-length": String(body.length) },
+      query: { overwrite: request.force ? "True" : "False", ...request.query },
+    });
+  } catch (error) {
+    if (!(error instanceof ConflictError) || askFirst || !request.verify) throw error;
+    const existing = await existingChecksum(session, request.metadataPath);
+    if (existing === file.sha256) return { status: "unchanged", answer: undefined };
+    throw existing === undefined ? error : mismatch(existing);
+  }
+  const answer = await response.json().catch(() => undefined) as
+    | Record<string, unknown>
+    | undefined;
+  return { status: response.status === 200 ? "unchanged" : "uploaded", answer };
 }
+
+/** Files this large or larger are asked about before they are sent. */
+const ASK_FIRST_BYTES = 1024 * 1024;
 
 /** The server's SHA-256 of the artefact at `metadataPath`, if it has one. */
 async function existingChecksum(

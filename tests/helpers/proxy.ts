@@ -15,6 +15,9 @@ export interface Proxy extends AsyncDisposable {
 export function startProxy(
   target: string,
   intercept: (request: Request, path: string) => Response | undefined,
+  /** Changes a forwarded answer (e.g. drops a body a real server would not send). */
+  transform: (response: Response, request: Request, path: string) => Response = (response) =>
+    response,
 ): Promise<Proxy> {
   return new Promise((resolve) => {
     const server = Deno.serve({
@@ -38,7 +41,11 @@ export function startProxy(
         body: request.body,
         redirect: "manual",
       });
-      return new Response(response.body, { status: response.status, headers: response.headers });
+      return transform(
+        new Response(response.body, { status: response.status, headers: response.headers }),
+        request,
+        url.pathname,
+      );
     });
   });
 }
