@@ -102,6 +102,26 @@ async function emptyTarget(): Promise<RunningServer> {
   return server;
 }
 
+/** `hatcher diff` of two servers, each with its own token. */
+function diffServers(
+  source: RunningServer,
+  sourceToken: string,
+  target: RunningServer,
+  targetToken: string,
+  extra: string[] = [],
+) {
+  return runCli([
+    "diff",
+    ...extra,
+    "--from-token",
+    sourceToken,
+    "--to-token",
+    targetToken,
+    source.url,
+    target.url,
+  ]);
+}
+
 function dataRequests(server: RunningServer, since: number): string[] {
   return server.stderrText().slice(since).split("\n").filter((line) =>
     /^(GET \/api\/v[01]\/json\/data\/|POST \/api\/v[01]\/json\/data\/.*\/upload)/.test(line)
@@ -150,15 +170,7 @@ Deno.test("export, import into an empty server, diff: a round trip of every kind
     assert.match(imported, /^Updating acme\/dev for rh7-x86_64$/m);
     assert.match(imported, /^Uploading eggs\.\.\.$/m);
     assert.match(imported, /7 uploaded, 0 already there/);
-    const diff = await runCli([
-      "diff",
-      "--from-token",
-      sourceToken,
-      "--to-token",
-      targetToken,
-      source.url,
-      target.url,
-    ]);
+    const diff = await diffServers(source, sourceToken, target, targetToken);
     assert.equal(diff.code, 0, diff.stdout + diff.stderr);
     assert.match(diff.stdout, /agree \(7 artefacts\)/);
     // The directory against the target too, and a manifest against the directory.
@@ -266,16 +278,9 @@ Deno.test("across an air gap: a manifest carried out, only the difference carrie
       ["MANIFEST.json", "v1/acme/dev/rh7-x86_64/eggs/cp311/scipy-1.11.0-1.egg"],
     );
     ok(await runCli(["-u", offline.url, "-t", offlineToken, "import", carry]));
-    const diff = await runCli([
-      "diff",
+    const diff = await diffServers(connected, connectedToken, offline, offlineToken, [
       "-a",
       "eggs",
-      "--from-token",
-      connectedToken,
-      "--to-token",
-      offlineToken,
-      connected.url,
-      offline.url,
     ]);
     assert.equal(diff.code, 0, diff.stdout);
   });
@@ -387,15 +392,7 @@ Deno.test("mirror: --dry-run plans, then copies what the target lacks; --delete 
     const plan = ok(await runCli(["mirror", ...sides, "--dry-run"]));
     assert.match(plan, /^copy +\| eggs +\| acme\/dev/m);
     assert.match(plan, /7 to copy.*nothing changed/);
-    const diffBefore = await runCli([
-      "diff",
-      "--from-token",
-      sourceToken,
-      "--to-token",
-      targetToken,
-      source.url,
-      target.url,
-    ]);
+    const diffBefore = await diffServers(source, sourceToken, target, targetToken);
     assert.equal(diffBefore.code, 1, "the dry run changed nothing");
 
     // Without --create-missing the repository is not there: every artefact fails, clearly.
@@ -406,15 +403,7 @@ Deno.test("mirror: --dry-run plans, then copies what the target lacks; --delete 
     const copied = ok(await runCli(["mirror", ...sides, "--create-missing"]));
     assert.match(copied, /7 copied, 0 skipped, 0 failed, 0 deleted/);
     assert.equal(
-      (await runCli([
-        "diff",
-        "--from-token",
-        sourceToken,
-        "--to-token",
-        targetToken,
-        source.url,
-        target.url,
-      ])).code,
+      (await diffServers(source, sourceToken, target, targetToken)).code,
       0,
     );
     // Again: nothing to copy.
@@ -435,15 +424,7 @@ Deno.test("mirror: --dry-run plans, then copies what the target lacks; --delete 
     assert.equal(unconfirmed.code, 2);
     assert.match(ok(await runCli(["mirror", ...sides, "--delete", "-y"])), /1 deleted/);
     assert.equal(
-      (await runCli([
-        "diff",
-        "--from-token",
-        sourceToken,
-        "--to-token",
-        targetToken,
-        source.url,
-        target.url,
-      ])).code,
+      (await diffServers(source, sourceToken, target, targetToken)).code,
       0,
     );
   });
