@@ -45,6 +45,11 @@ export interface MirrorOptions extends SyncFilters {
   jobs?: number;
   /** Warnings and progress. */
   onEvent?: (event: MirrorEvent) => void;
+  /**
+   * Called with the plan before anything changes (not for a dry run): a
+   * confirmation of the deletions may throw here to stop with nothing done.
+   */
+  onPlan?: (plan: RecordDiff) => Promise<void>;
 }
 
 /**
@@ -129,6 +134,7 @@ export async function mirrorArtefacts(
     bytes: 0,
   };
   if (options.dryRun) return result;
+  await options.onPlan?.(plan);
 
   for (const name of missingRepositories) {
     if (!options.createMissing) continue;

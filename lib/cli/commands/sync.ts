@@ -255,42 +255,47 @@ export async function mirrorCommand(
     force: flags.force,
     jobs: flags.jobs,
   };
-  const plan = await mirrorArtefacts(source, target, { ...options, dryRun: true });
-  const { missing, different, extra } = plan.plan;
   if (flags.dryRun) {
+    const { plan, skipped } = await mirrorArtefacts(source, target, { ...options, dryRun: true });
+    const { missing, different, extra } = plan;
     const rows = [
       ...missing.map((record) => ["copy", record] as const),
       ...different.map(({ source }) => [flags.force ? "replace" : "conflict", source] as const),
       ...(flags.delete ? extra.map((record) => ["delete", record] as const) : []),
-    ].map((
-      [action, record],
-    ) => [action, record.kind, repositoryName(record), record.platform, record.filename]);
+    ].map(([action, record]) => [
+      action,
+      record.kind,
+      repositoryName(record),
+      record.platform,
+      record.filename,
+    ]);
     return {
-      data: { plan: plan.plan },
+      data: { plan },
       text: formatTable(["Action", "Kind", "Repository", "Platform", "Artefact"], rows, {
         color: context.io.color,
       }),
       report: `Dry run: ${missing.length} to copy, ${different.length} different, ` +
-        `${
-          flags.delete ? extra.length : 0
-        } to delete, ${plan.skipped} already there; nothing changed\n`,
+        `${flags.delete ? extra.length : 0} to delete, ${skipped} already there; nothing changed\n`,
     };
   }
-  if (flags.delete && extra.length > 0) {
-    await confirmDeletion(
-      context.io,
-      `${extra.length} artefacts the source does not have, on ${target.url},`,
-      flags.yes === true,
-    );
-  }
   const progress = createProgress(context.io, "Mirroring");
-  const planned = { done: 0, total: missing.length + (flags.force ? different.length : 0) };
+  const planned = { done: 0, total: 0 };
   let copiedBytes = 0;
   let result;
   try {
     result = await mirrorArtefacts(source, target, {
       ...options,
       delete: flags.delete,
+      onPlan: async ({ missing, different, extra }) => {
+        planned.total = missing.length + (flags.force ? different.length : 0);
+        if (flags.delete && extra.length > 0) {
+          await confirmDeletion(
+            context.io,
+            `${extra.length} artefacts the source does not have, on ${target.url},`,
+            flags.yes === true,
+          );
+        }
+      },
       onEvent: (event) => {
         if (event.type === "warning") warn(context, event.message);
         if (event.type === "copied") {
