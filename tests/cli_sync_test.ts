@@ -506,3 +506,47 @@ Deno.test("permissions: what a user cannot read is not exported; no upload right
     assert.equal(listed, "Egg Name | Python Tag\n", "no half-indexed batch");
   });
 });
+
+Deno.test("a hostile server's names never become paths outside the export", async () => {
+  await withTempDir(async (dir) => {
+    await using server = await startEggWorld();
+    const session = await login(server.url, { username: USERS.uploader, password: PASSWORD });
+    await uploadEgg(
+      session,
+      { organization: "acme", repository: "dev", platform: "rh7-x86_64" },
+      await writeEgg(dir, { name: "numpy", version: "1.26.4" }),
+    );
+    // The index says the egg's Python tag is a path that climbs out.
+    const { startProxy } = await import("./helpers/proxy.ts");
+    await using proxy = await startProxy(
+      server.url,
+      () => undefined,
+      (response, _request, path) => {
+        if (!path.includes("/indices/") || !path.endsWith("/eggs")) return response;
+        return new Response(
+          response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(
+            new TransformStream({
+              transform: (text, controller) =>
+                controller.enqueue(
+                  text.replaceAll(
+                    '"python_tag":"cp311"',
+                    '"python_tag":"../../../../../../../evil"',
+                  ),
+                ),
+            }),
+          ).pipeThrough(new TextEncoderStream()),
+          { status: response.status, headers: { "content-type": "application/json" } },
+        );
+      },
+    );
+    const token = await tokenOf(server, ROOT.email, ROOT.password);
+    const out = join(dir, "nested", "export");
+    const run = await runCli(["-u", proxy.url, "-t", token, "export", "-a", "eggs", out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /the Python tag "(\.\.\/)+evil" cannot be a directory name: skipped/,
+    );
+    assert.deepEqual(await filesUnder(join(dir, "nested")), [join(out, "MANIFEST.json")]);
+  });
+});

@@ -23,6 +23,7 @@ import {
   readManifest,
   recordKey,
   repositoryName,
+  unsafeLayout,
   writeManifest,
 } from "./records.ts";
 
@@ -105,7 +106,12 @@ export async function exportArtefacts(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const onEvent = options.onEvent ?? (() => {});
-  let records = await serverInventory(session, options, onEvent);
+  // Names from the server become directories: one that cannot is left out, and said so.
+  let records = (await serverInventory(session, options, onEvent)).filter((record) => {
+    const why = unsafeLayout(record);
+    if (why) onEvent({ type: "warning", message: `${record.filename}: ${why}: skipped` });
+    return why === undefined;
+  });
   let alreadyThere = 0;
   if (options.missingFrom) {
     const theirs = new Map(

@@ -81,6 +81,28 @@ export function repositoryName(record: { organization: string; repository: strin
   return `${record.organization}/${record.repository}`;
 }
 
+/**
+ * Why a record from a server cannot be written where the layout puts it, or
+ * undefined when it can: every directory name of its path comes from the
+ * server, so none may be empty, `.` or `..`, or hold a separator or a
+ * control character (the file name is checked when it is downloaded).
+ */
+export function unsafeLayout(record: ArtefactRecord): string | undefined {
+  const parts: Array<[string, string | null]> = [
+    ["organization", record.organization],
+    ["repository", record.repository],
+    ["platform", record.platform],
+    ["Python tag", record.kind === "runtimes" ? null : record.pythonTag ?? "none"],
+  ];
+  for (const [what, value] of parts) {
+    // deno-lint-ignore no-control-regex
+    if (value !== null && (/^\.*$/.test(value) || /[\/\\\x00-\x1f\x7f]/.test(value))) {
+      return `the ${what} ${JSON.stringify(value)} cannot be a directory name`;
+    }
+  }
+  return undefined;
+}
+
 /** The record's path in an export directory, relative to its root (with `/`). */
 export function layoutPath(record: ArtefactRecord, apiVersion: number): string {
   return [
