@@ -213,8 +213,18 @@ export function createHttpClient(url: string, options: ClientOptions = {}): Http
   };
 }
 
-/** Joins path segments under the API root, percent-encoding each one. */
+/**
+ * Joins path segments under the API root, percent-encoding each one. A
+ * segment that is empty, `.` or `..` is refused: a URL would resolve it away
+ * and the request would go to another endpoint (names a hostile server sends
+ * must not steer requests, e.g. a mirror's uploads).
+ */
 export function apiPath(...segments: string[]): string {
+  for (const segment of segments) {
+    if (segment === "" || segment === "." || segment === "..") {
+      throw new HatcherError(`Refusing the name ${JSON.stringify(segment)} in a request path`);
+    }
+  }
   return segments.map((segment) => encodeURIComponent(segment)).join("/");
 }
 
