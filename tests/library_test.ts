@@ -289,3 +289,23 @@ Deno.test("a GET is retried after the connection is reset", async () => {
   listener.close();
   await serving;
 });
+
+Deno.test("names that a URL would resolve away never reach a request", async () => {
+  const { anonymousSession, listEggs, HatcherError } = await import("../mod.ts");
+  // Nothing listens there: a request would fail with a ConnectionError instead.
+  const session = anonymousSession("http://127.0.0.1:9");
+  for (const organization of ["..", ".", ""]) {
+    await assert.rejects(
+      listEggs(session, {
+        organization,
+        repository: "dev",
+        platform: "rh7-x86_64",
+        pythonTag: "cp311",
+      }),
+      (error: unknown) =>
+        error instanceof HatcherError &&
+        /Refusing the name .* in a request path/.test(error.message),
+      JSON.stringify(organization),
+    );
+  }
+});
