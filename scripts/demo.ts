@@ -1,7 +1,10 @@
 /**
  * The main job: starts the reference server on a throwaway data dir and walks
  * through the quick start with the real `hatcher` CLI, printing each command
- * and its output. Exits non-zero if any step does not behave as documented.
+ * and its output; then, with the shared corpus of real Enthought files beside
+ * the project, a small site: an organization, a public repository, real eggs
+ * and a real runtime uploaded, listed (also without credentials), exported
+ * and compared. Exits non-zero if any step does not behave as documented.
  *
  * Run: `deno task demo`
  */
@@ -76,6 +79,84 @@ async function hatcher(step: Step, url: string): Promise<string> {
   return stdout;
 }
 
+const CORPUS = join(root, "..", "shared", "corpus");
+
+/** A small site from real files: what a site administrator and a CI pipeline do. */
+async function site(url: string): Promise<void> {
+  const eggs = join(CORPUS, "eggs", "rh7_x86_64", "cp38");
+  const runtime = join(CORPUS, "runtimes", "cpython-3.8.8+1-rh7_x86_64-gnu.runtime");
+  if (!await Deno.stat(eggs).then(() => true, () => false)) {
+    print(`\n(The corpus of real files is not at ${CORPUS}: the site walk-through is skipped.)\n`);
+    return;
+  }
+  print("\nA site with real Enthought files (../shared/corpus):\n");
+  const created = await hatcher({
+    shown: `hatcher -U ${USER} api-tokens create ci`,
+    args: ["-U", USER, "api-tokens", "create", "ci"],
+    stdin: `${PASSWORD}\n`,
+    expectCode: 0,
+  }, url);
+  const token = created.match(/'(.+)'/)?.[1]!;
+  const env = { HATCHER_TOKEN: token };
+  const files = [...Deno.readDirSync(eggs)].map((entry) => join(eggs, entry.name)).sort();
+  const work = await Deno.makeTempDir({ prefix: "hatcher-demo-export-" });
+  try {
+    const steps: Step[] = [
+      {
+        shown: 'hatcher organizations create acme "ACME Corp"',
+        args: ["organizations", "create", "acme", "ACME Corp"],
+        env,
+        expectCode: 0,
+      },
+      {
+        shown: 'hatcher repositories create acme free "free eggs" --public',
+        args: ["repositories", "create", "acme", "free", "free eggs", "--public"],
+        env,
+        expectCode: 0,
+      },
+      {
+        shown: "hatcher eggs batch-upload acme free rh7-x86_64 .../rh7_x86_64/cp38/*.egg",
+        args: ["eggs", "batch-upload", "acme", "free", "rh7-x86_64", ...files],
+        env,
+        expectCode: 0,
+      },
+      {
+        shown: "hatcher runtimes upload acme free cpython-3.8.8+1-rh7_x86_64-gnu.runtime",
+        args: ["runtimes", "upload", "acme", "free", runtime],
+        env,
+        expectCode: 0,
+      },
+      {
+        shown:
+          "hatcher eggs list acme free rh7-x86_64 cp38     # no credentials: a public repository",
+        args: ["eggs", "list", "acme", "free", "rh7-x86_64", "cp38"],
+        expectCode: 0,
+      },
+      {
+        shown: "hatcher runtimes list acme free rh7-x86_64",
+        args: ["runtimes", "list", "acme", "free", "rh7-x86_64"],
+        env,
+        expectCode: 0,
+      },
+      {
+        shown: "hatcher export -r acme/free export/",
+        args: ["export", "-r", "acme/free", join(work, "export")],
+        env,
+        expectCode: 0,
+      },
+      {
+        shown: "hatcher diff export/ $HATCHER_URL                # exit 0: they agree",
+        args: ["diff", "-r", "acme/free", "--to-token", token, join(work, "export"), url],
+        expectCode: 0,
+      },
+    ];
+    for (const step of steps) await hatcher(step, url);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+  print("\nThe site behaved as documented.\n");
+}
+
 const dataDir = await Deno.makeTempDir({ prefix: "hatcher-demo-" });
 const server = await startServer(dataDir);
 try {
@@ -107,6 +188,7 @@ try {
     expectCode: 1,
   }, server.url);
   print("\nThe quick start behaved as documented.\n");
+  await site(server.url);
 } finally {
   server.child.kill("SIGTERM");
   await server.reader.cancel();
