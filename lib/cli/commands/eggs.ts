@@ -19,6 +19,7 @@ import {
 import type { CommandContext } from "../context.ts";
 import { type Command, Option } from "../deps.ts";
 import { UsageError } from "../errors.ts";
+import { parseJobs } from "../jobs.ts";
 import { requireFiles, requireSaveLocation } from "../local_files.ts";
 import { downloadLine, uploadLine, type UploadOutcome, withTransferDisplay } from "../transfers.ts";
 import { sortedJson } from "../format.ts";
@@ -205,14 +206,6 @@ export async function updateIndexCommand(
       `${options.organization}/${options.repository} for ${options.platform}: ` +
       `${eggs.map((egg) => egg.filename).join(", ")}\n`,
   };
-}
-
-function parseJobs(value: string): number {
-  const jobs = Number(value);
-  if (!/^\d+$/.test(value) || jobs < 1 || jobs > 64) {
-    throw new UsageError(`--jobs must be a whole number from 1 to 64, got '${value}'`);
-  }
-  return jobs;
 }
 
 function parseAttempts(value: string): number {

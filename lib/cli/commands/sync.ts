@@ -22,6 +22,7 @@ import { repositoryName } from "../../sync/records.ts";
 import type { CommandContext } from "../context.ts";
 import { type Command, Option } from "../deps.ts";
 import { UsageError } from "../errors.ts";
+import { parseJobs } from "../jobs.ts";
 import { createProgress } from "../progress.ts";
 import { confirmDeletion, yesOption } from "../prompt.ts";
 import { openRemote } from "../remote.ts";
@@ -330,14 +331,6 @@ export async function mirrorCommand(
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-function parseJobs(value: string): number {
-  const jobs = Number(value);
-  if (!/^\d+$/.test(value) || jobs < 1 || jobs > 64) {
-    throw new UsageError(`--jobs must be a whole number from 1 to 64, got '${value}'`);
-  }
-  return jobs;
 }
 
 function filterOptions(command: Command): Command {
