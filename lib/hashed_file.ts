@@ -12,7 +12,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { constants } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 /** A file being written and hashed, piece by piece, in order. */
@@ -64,11 +64,51 @@ const FILE_MODE = 0o644;
  */
 export async function openHashedFile(
   path: string,
-  options: { offThread?: boolean; keep?: number } = {},
+  options: { offThread?: boolean; keep?: number; inMemory?: number } = {},
 ): Promise<HashedFile> {
   const keep = options.keep ?? 0;
+  if (options.inMemory !== undefined && keep === 0) return inMemory(path, options.inMemory);
   if (options.offThread && typeof Worker === "function") return openOnWorker(path, keep);
   return await openInThread(path, keep);
+}
+
+/**
+ * A small file (at most `limit` bytes) gathered in memory and written at
+ * `finish` in a few synchronous calls. Each asynchronous file operation
+ * costs 40-80 µs of thread-pool round trip under Deno and Bun (measured:
+ * 1,000 `stat`s one after another take 50-80 ms, synchronously 3-13 ms), so
+ * for a small egg the open, writes and close would cost more than the bytes.
+ */
+function inMemory(path: string, limit: number): HashedFile {
+  const hash = createHash("sha256");
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  return {
+    buffer: (size) => new Uint8Array(size),
+    // deno-lint-ignore require-await
+    async write(piece) {
+      size += piece.byteLength;
+      if (size > limit) throw new RangeError(`More than the ${limit} bytes expected for ${path}`);
+      hash.update(piece);
+      // A copy: the caller may reuse a buffer it only lent a view of.
+      pieces.push(piece.slice());
+    },
+    // deno-lint-ignore require-await
+    async finish() {
+      const fd = openSync(path, OPEN_FLAGS | constants.O_TRUNC, FILE_MODE);
+      try {
+        for (const piece of pieces) {
+          for (let done = 0; done < piece.byteLength;) {
+            done += writeSync(fd, piece, done, piece.byteLength - done);
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return hash.digest("hex");
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 async function openInThread(path: string, keep: number): Promise<HashedFile> {

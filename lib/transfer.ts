@@ -143,6 +143,9 @@ export interface WrittenFile {
   sha256: string;
 }
 
+/** Bodies shorter than this are gathered in memory and written in one go (see hashed_file.ts). */
+const IN_MEMORY_MAX_BYTES = 1 << 20;
+
 /** Below this size a worker thread (~60 ms to start) costs more than it saves. */
 const OFF_THREAD_MIN_BYTES = 32 << 20;
 
@@ -165,10 +168,17 @@ export async function writeResponseToFile(
   } = {},
 ): Promise<WrittenFile> {
   let file: HashedFile;
+  const length = Number(first.headers.get("content-length"));
+  // The body's own length, not what an index announced, bounds what is held in memory.
+  const small = first.status === 200 && first.headers.has("content-length") &&
+      Number.isSafeInteger(length) && length < IN_MEMORY_MAX_BYTES
+    ? length
+    : undefined;
   try {
     file = await openHashedFile(path, {
       offThread: (options.total ?? 0) >= OFF_THREAD_MIN_BYTES,
       keep: options.keep,
+      inMemory: small,
     });
   } catch (error) {
     await first.body?.cancel().catch(() => {});

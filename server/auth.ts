@@ -11,6 +11,7 @@ import { clientAddress, rememberCaller } from "./request_info.ts";
 import type { SignInLimits } from "./sign_in_limits.ts";
 import type { TokenKind, TokenStore } from "./tokens.ts";
 import { findUserByEmail, findUserById, type User } from "./users.ts";
+import { whileUnchanged } from "./while_unchanged.ts";
 
 export interface AuthContext {
   db: Database;
@@ -97,16 +98,45 @@ async function identify(request: Request, context: AuthContext): Promise<Caller>
       return { user, method: "password", apiTokenId: null };
     }
     case "bearer": {
-      const verified = context.tokens.verify(credentials);
-      if (!verified) throw authenticationFailed();
-      const user = findUserById(context.db, verified.userId);
-      if (!user) throw authenticationFailed();
-      if (verified.kind === "api" && verified.apiTokenId !== null) {
-        context.tokens.markApiTokenUsed(verified.apiTokenId);
+      const now = Date.now();
+      const callers = whileUnchanged<BearerCaller | null>(context.db, "bearer callers");
+      let found = callers.get(credentials, () => bearerCaller(context, credentials));
+      // Kept while nothing changed, but a token may have expired since.
+      if (found && found.validUntil <= now) found = bearerCaller(context, credentials);
+      if (!found) throw authenticationFailed();
+      if (found.method === "api" && found.apiTokenId !== null) {
+        context.tokens.markApiTokenUsed(found.apiTokenId);
       }
-      return { user, method: verified.kind, apiTokenId: verified.apiTokenId };
+      return found.caller;
     }
     default:
       throw authenticationFailed();
   }
+}
+
+interface BearerCaller {
+  caller: Caller;
+  method: TokenKind;
+  apiTokenId: number | null;
+  validUntil: number;
+}
+
+/** A bearer token's caller, read from the database; null when the token is not valid. */
+function bearerCaller(context: AuthContext, token: string): BearerCaller | null {
+  const verified = context.tokens.verify(token);
+  if (!verified) return null;
+  const user = findUserById(context.db, verified.userId);
+  if (!user) return null;
+  // Shared by the requests that present the same token: nobody may change it.
+  const caller = Object.freeze({
+    user: Object.freeze(user),
+    method: verified.kind,
+    apiTokenId: verified.apiTokenId,
+  });
+  return {
+    caller,
+    method: verified.kind,
+    apiTokenId: verified.apiTokenId,
+    validUntil: verified.validUntil,
+  };
 }

@@ -8,10 +8,18 @@
 /** A document as kept: its bytes, their strong ETag, and its gzip form on demand. */
 export interface StoredDocument {
   readonly body: Blob;
+  /**
+   * The same bytes for a small document: Deno.serve sends an array in one
+   * go, where a Blob becomes a stream (about 20 µs more a request).
+   */
+  readonly small?: Uint8Array<ArrayBuffer>;
   /** Strong, quoted: `"…"`. */
   readonly etag: string;
   gzipped(): Promise<Blob>;
 }
+
+/** Shorter documents go as they are, whatever the client accepts (as nginx's gzip_min_length). */
+export const GZIP_MIN_BYTES = 256;
 
 /** The gzip representation's own strong ETag (RFC 9110 §8.8.3: one per representation). */
 export function gzipEtag(etag: string): string {
@@ -58,7 +66,9 @@ export async function storedDocumentResponse(
   document: StoredDocument,
   options: { contentType: string; shared: boolean },
 ): Promise<Response> {
-  const gzip = acceptsGzip(request.headers.get("accept-encoding"));
+  // A document of a few bytes (an empty index is `{}`) gains nothing from gzip.
+  const gzip = document.body.size >= GZIP_MIN_BYTES &&
+    acceptsGzip(request.headers.get("accept-encoding"));
   const identityTag = document.etag;
   const gzipTag = gzipEtag(identityTag);
   const headers: Record<string, string> = {
@@ -70,7 +80,7 @@ export async function storedDocumentResponse(
     return new Response(null, { status: 304, headers });
   }
   headers["content-type"] = options.contentType;
-  if (!gzip) return new Response(document.body, { status: 200, headers });
+  if (!gzip) return new Response(document.small ?? document.body, { status: 200, headers });
   headers["content-encoding"] = "gzip";
   return new Response(await document.gzipped(), { status: 200, headers });
 }

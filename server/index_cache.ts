@@ -14,11 +14,15 @@ import type { Database } from "./db.ts";
 /** Room for the largest indices of a busy server; one 100,000-egg index is about 40 MB. */
 export const DEFAULT_INDEX_CACHE_BYTES = 256 * 1024 * 1024;
 
+/** Documents this small are also kept as one array (conditional.ts, StoredDocument.small). */
+const SMALL_DOCUMENT_BYTES = 64 * 1024;
+
 /** One built index document. Its bytes are kept as a Blob: Deno sends one without copying it. */
 export class CachedIndex implements StoredDocument {
   readonly generation: number;
   readonly body: Blob;
   readonly etag: string;
+  readonly small?: Uint8Array<ArrayBuffer>;
   #gzipped: Promise<Blob> | undefined;
   readonly #onGzipped: (entry: CachedIndex, size: number) => void;
 
@@ -32,6 +36,14 @@ export class CachedIndex implements StoredDocument {
     for (const block of blocks) hash.update(block);
     this.etag = `"${hash.digest("base64url")}"`;
     this.body = new Blob([...blocks]);
+    if (this.body.size <= SMALL_DOCUMENT_BYTES) {
+      this.small = new Uint8Array(this.body.size);
+      let offset = 0;
+      for (const block of blocks) {
+        this.small.set(block, offset);
+        offset += block.byteLength;
+      }
+    }
     this.#onGzipped = onGzipped;
   }
 
@@ -71,8 +83,9 @@ export class IndexCache {
     const entry = new CachedIndex(generation, blocks, (gzipped, size) => this.#grow(gzipped, size));
     this.#forget(key);
     this.#entries.set(key, entry);
-    this.#sizes.set(entry, entry.body.size);
-    this.#totalBytes += entry.body.size;
+    const size = entry.body.size + (entry.small?.byteLength ?? 0);
+    this.#sizes.set(entry, size);
+    this.#totalBytes += size;
     this.#evict(entry);
     return entry;
   }

@@ -26,6 +26,7 @@ import {
 } from "./repositories.ts";
 import { TEAM_GROUPS, type TeamGroup } from "./teams.ts";
 import type { User } from "./users.ts";
+import { whileUnchanged } from "./while_unchanged.ts";
 
 /** Effective access to a repository: the team groups, `admin` meaning organization administrator. */
 export type Access = TeamGroup;
@@ -177,24 +178,51 @@ export function requireRepositoryAccess(
   repoName: string,
   needed: Access,
 ): { repository: Repository; access: Access } {
+  const granted = whileUnchanged<Granted>(db, "repository access").get(
+    `${user?.id ?? "anonymous"}\0${orgName}\0${repoName}`,
+    () => grantedAccess(db, user, orgName, repoName),
+  );
+  if (user === null) {
+    if (!granted || !hasAccess(granted.access, needed)) throw authenticationFailed();
+    return granted;
+  }
+  if (!granted) throw noRepository(orgName, repoName);
+  if (!hasAccess(granted.access, needed)) {
+    throw new HttpError(
+      403,
+      `Access '${needed}' to repository '${orgName}/${repoName}' is required (you have '${granted.access}')`,
+    );
+  }
+  return granted;
+}
+
+/** A repository the caller can see, with their access to it; null for none. */
+type Granted = Readonly<{ repository: Repository; access: Access }> | null;
+
+/**
+ * What `user` (null: a caller without credentials) may do in a repository.
+ * Every request asks, so the answer is kept while the database is unchanged
+ * (while_unchanged.ts), frozen because requests share it.
+ */
+function grantedAccess(
+  db: Database,
+  user: User | null,
+  orgName: string,
+  repoName: string,
+): Granted {
   const org = findOrganization(db, orgName);
   const found = org ? findRepository(db, org.id, repoName) : undefined;
   if (user === null) {
-    if (!found?.public || !hasAccess(PUBLIC_ACCESS, needed)) throw authenticationFailed();
-    return { repository: found, access: PUBLIC_ACCESS };
+    return found?.public
+      ? Object.freeze({ repository: Object.freeze(found), access: PUBLIC_ACCESS })
+      : null;
   }
   const repository = found && (found.public || canSeeOrganization(db, user, org!))
     ? found
     : undefined;
   const access = repository ? effectiveAccess(db, user, repository) : null;
-  if (!repository || access === null) throw noRepository(orgName, repoName);
-  if (!hasAccess(access, needed)) {
-    throw new HttpError(
-      403,
-      `Access '${needed}' to repository '${orgName}/${repoName}' is required (you have '${access}')`,
-    );
-  }
-  return { repository, access };
+  if (!repository || access === null) return null;
+  return Object.freeze({ repository: Object.freeze(repository), access });
 }
 
 /** What a public repository grants everyone: its indices, metadata and files. */

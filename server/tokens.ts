@@ -113,6 +113,8 @@ export interface VerifiedToken {
   userId: number;
   /** The API token itself, or the one a session was obtained with; null for password sessions. */
   apiTokenId: number | null;
+  /** When the token stops working, in ms since the epoch (Infinity for never). */
+  validUntil: number;
 }
 
 export class ApiTokenExistsError extends Error {
@@ -137,11 +139,16 @@ export interface NewApiToken {
   expiresAt?: Date | null;
 }
 
+/** How stale an API token's `last_used` may be. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /** Issues, lists, revokes and verifies tokens stored in one database. */
 export class TokenStore {
   readonly #db: Database;
   readonly #secret: Uint8Array;
   readonly #maxPerUser: number;
+  /** When this process last wrote each API token's last_used_at. */
+  readonly #lastMarked = new Map<number, number>();
 
   constructor(db: Database, secret: Uint8Array, maxPerUser = DEFAULT_MAX_API_TOKENS_PER_USER) {
     this.#db = db;
@@ -218,8 +225,17 @@ export class TokenStore {
     return result.changes > 0;
   }
 
-  /** Best effort: a full disk must not turn a read into an error. */
+  /**
+   * Best effort: a full disk must not turn a read into an error. Written at
+   * most once a minute per token: a write per request would cost more than
+   * the request, and would empty the server's caches of who is calling
+   * (while_unchanged.ts) every time.
+   */
   markApiTokenUsed(apiTokenId: number, now = new Date()): void {
+    const last = this.#lastMarked.get(apiTokenId);
+    if (last !== undefined && now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
+    if (this.#lastMarked.size >= 10_000) this.#lastMarked.clear();
+    this.#lastMarked.set(apiTokenId, now.getTime());
     try {
       statement(this.#db, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(
         now.toISOString(),
@@ -292,8 +308,9 @@ export class TokenStore {
         | { user_id: number; token_hash: string; expires_at: string | null }
         | undefined;
       if (!row || !sameHash(row.token_hash, tokenHash)) return null;
-      if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return null;
-      return { kind: "api", userId: row.user_id, apiTokenId: payload.id };
+      const validUntil = row.expires_at === null ? Infinity : Date.parse(row.expires_at);
+      if (validUntil <= now.getTime()) return null;
+      return { kind: "api", userId: row.user_id, apiTokenId: payload.id, validUntil };
     }
     if ((payload.exp ?? 0) * 1000 <= now.getTime()) return null;
     if (payload.id === 0) return this.#verifyRowless(payload, now);
@@ -312,22 +329,33 @@ export class TokenStore {
       }
       | undefined;
     if (!row || !sameHash(row.token_hash, tokenHash)) return null;
-    if (Date.parse(row.expires_at) <= now.getTime()) return null;
-    if (row.token_expires !== null && Date.parse(row.token_expires) <= now.getTime()) return null;
-    return { kind: "session", userId: row.user_id, apiTokenId: row.api_token_id };
+    const validUntil = Math.min(
+      (payload.exp ?? 0) * 1000,
+      Date.parse(row.expires_at),
+      row.token_expires === null ? Infinity : Date.parse(row.token_expires),
+    );
+    if (validUntil <= now.getTime()) return null;
+    return { kind: "session", userId: row.user_id, apiTokenId: row.api_token_id, validUntil };
   }
 
   /** A session without a row: valid while its user and its API token (if any) are. */
   #verifyRowless(payload: TokenPayload, now: Date): VerifiedToken | null {
     const user = statement(this.#db, "SELECT 1 FROM users WHERE id = ?").get(payload.sub!);
     if (!user) return null;
-    if (payload.api === 0) return { kind: "session", userId: payload.sub!, apiTokenId: null };
+    const exp = (payload.exp ?? 0) * 1000;
+    if (payload.api === 0) {
+      return { kind: "session", userId: payload.sub!, apiTokenId: null, validUntil: exp };
+    }
     const token = statement(
       this.#db,
       "SELECT expires_at FROM api_tokens WHERE id = ? AND user_id = ?",
     ).get(payload.api!, payload.sub!) as { expires_at: string | null } | undefined;
     if (!token) return null;
     if (token.expires_at !== null && Date.parse(token.expires_at) <= now.getTime()) return null;
-    return { kind: "session", userId: payload.sub!, apiTokenId: payload.api! };
+    const validUntil = Math.min(
+      exp,
+      token.expires_at === null ? Infinity : Date.parse(token.expires_at),
+    );
+    return { kind: "session", userId: payload.sub!, apiTokenId: payload.api!, validUntil };
   }
 }

@@ -10,13 +10,13 @@ import { join } from "node:path";
 import { openHashedFile } from "../lib/hashed_file.ts";
 import { randomBytes, withTempDir } from "./helpers/files.ts";
 
-const MODES = [{ offThread: false }, { offThread: true }];
+const MODES = [{ offThread: false }, { offThread: true }, { inMemory: 8 << 20 }];
 const PIECE = 1 << 20;
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 for (const mode of MODES) {
-  const where = mode.offThread ? "on a worker" : "in thread";
+  const where = "inMemory" in mode ? "in memory" : mode.offThread ? "on a worker" : "in thread";
 
   Deno.test(`hashed file ${where}: bytes and sha256 match, pieces of every shape`, async () => {
     await withTempDir(async (dir) => {
@@ -86,3 +86,30 @@ for (const mode of MODES) {
     });
   });
 }
+
+Deno.test("hashed file in memory: more bytes than expected are refused, nothing is written", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "out.bin");
+    const file = await openHashedFile(path, { inMemory: 1000 });
+    await file.write(randomBytes(600));
+    await assert.rejects(file.write(randomBytes(600)), RangeError);
+    await file.close();
+    await assert.rejects(Deno.stat(path), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("hashed file in memory: never written through a symbolic link", async () => {
+  await withTempDir(async (dir) => {
+    const victim = join(dir, "victim.txt");
+    await Deno.writeTextFile(victim, "keep me");
+    const path = join(dir, "out.bin");
+    await Deno.symlink(victim, path);
+    const file = await openHashedFile(path, { inMemory: 1000 });
+    await file.write(randomBytes(10));
+    await assert.rejects(file.finish(), (error: Error & { code?: string }) => {
+      assert.equal(error.code, "ELOOP");
+      return true;
+    });
+    assert.equal(await Deno.readTextFile(victim), "keep me");
+  });
+});

@@ -120,15 +120,24 @@ export async function serverInventory(
     session.apiVersion === 0 ? ARTEFACT_KINDS.filter((kind) => kind !== "bundles") : ARTEFACT_KINDS,
   );
   const tags = kinds.includes("eggs") ? await listPythonTags(session) : [];
-  const places = repositories.filter((name) => readable.includes(name)).flatMap((name) =>
+  // One index per item: eggs have one per Python tag.
+  const indices = repositories.filter((name) => readable.includes(name)).flatMap((name) =>
     platforms.filter((platform) => serverPlatforms.includes(platform)).flatMap((platform) =>
-      kinds.map((kind) => ({ name, platform, kind }))
+      kinds.flatMap((kind): IndexToRead[] =>
+        kind === "eggs"
+          ? tags.map((tag) => ({ name, platform, kind, tags: [tag] }))
+          : [{ name, platform, kind, tags }]
+      )
     )
   );
   const records = new Map<string, ArtefactRecord>();
-  // Index requests are small and mostly wait on the server: several at a time.
-  await runPool(places, 4, async ({ name, platform, kind }) => {
-    onEvent({ type: "scan", kind, repository: name, platform });
+  const scanned = new Set<string>();
+  await runPool(indices, INDEX_REQUESTS_IN_FLIGHT, async ({ name, platform, kind, tags }) => {
+    const scan = `${kind} ${name} ${platform}`;
+    if (!scanned.has(scan)) {
+      scanned.add(scan);
+      onEvent({ type: "scan", kind, repository: name, platform });
+    }
     const place = { ...parseRepositoryName(name), platform };
     for (const record of await listKind(session, kind, place, tags)) {
       records.set(recordKey(record), record);
@@ -136,6 +145,21 @@ export async function serverInventory(
   });
   return [...records.values()].sort(compareRecords);
 }
+
+interface IndexToRead {
+  name: string;
+  platform: string;
+  kind: ArtefactKindName;
+  tags: readonly string[];
+}
+
+/**
+ * Index requests at a time. They are small and mostly wait on the server; a
+ * server with every platform has some 200 of them per repository (one per
+ * platform and Python tag for eggs), and 16 at a time read them in half the
+ * time 4 at a time took (measured with the reference server on loopback).
+ */
+const INDEX_REQUESTS_IN_FLIGHT = 16;
 
 /** The records of one kind in one repository and platform. */
 async function listKind(
