@@ -287,6 +287,59 @@ interface Row {
   builtRssMb: number;
   rssMb: number;
   peakMb: number;
+  /** `hatcher eggs list` (the linux binary) and `curl` fetching the same index, medians. */
+  list?: { hatcherMs: number; curlMs: number };
+}
+
+const BINARY = join(import.meta.dirname!, "..", "dist", "hatcher-linux-x64");
+const LIST_RUNS = 11;
+
+/**
+ * The whole `hatcher eggs list` command (the binary: start-up, request,
+ * parsing, the table) against `curl` fetching the same index, alternating,
+ * output to /dev/null: medians of LIST_RUNS each. Undefined without a build.
+ */
+async function listAgainstCurl(
+  serverUrl: string,
+  token: string,
+): Promise<{ hatcherMs: number; curlMs: number } | undefined> {
+  if (!await Deno.stat(BINARY).then(() => true, () => false)) return undefined;
+  const commands = {
+    hatcher: [
+      BINARY,
+      "-u",
+      serverUrl,
+      "-t",
+      token,
+      "eggs",
+      "list",
+      "acme",
+      "dev",
+      PLATFORM,
+      "cp311",
+    ],
+    curl: [
+      "curl",
+      "-sf",
+      "-o",
+      "/dev/null",
+      "-H",
+      `Authorization: Bearer ${token}`,
+      `${serverUrl}${INDEX_PATH}`,
+    ],
+  };
+  const times: Record<keyof typeof commands, number[]> = { hatcher: [], curl: [] };
+  for (let run = 0; run <= LIST_RUNS; run++) {
+    for (const name of run % 2 ? ["curl", "hatcher"] as const : ["hatcher", "curl"] as const) {
+      const [command, ...args] = commands[name];
+      const start = performance.now();
+      const { code } = await new Deno.Command(command!, { args, stdout: "null", stderr: "null" })
+        .output();
+      if (code !== 0) throw new BenchError(`${name} failed listing the index`);
+      if (run > 0) times[name].push(performance.now() - start); // run 0 warms up
+    }
+  }
+  return { hatcherMs: median(times.hatcher), curlMs: median(times.curl) };
 }
 
 async function measure(eggs: number): Promise<Row> {
@@ -339,7 +392,9 @@ async function measure(eggs: number): Promise<Row> {
       const serverLoad = await wrk(url, header, 2, connections, duration);
       const nginxLoad = await wrk(nginxUrl, [], 2, connections, duration);
       const memory = await memoryOf(server.pid);
+      const list = await listAgainstCurl(server.url, token);
       return {
+        list,
         eggs,
         jsonBytes: document.length,
         gzipBytes,
@@ -390,8 +445,17 @@ async function main(): Promise<void> {
         `${row.rssMb.toFixed(0)} MB (${row.peakMb.toFixed(0)} MB) |\n`,
     );
   }
+  for (const row of rows) {
+    if (row.list === undefined) continue;
+    print(
+      `\n${whole(row.eggs)} eggs: \`hatcher eggs list\` (linux binary) ${
+        ms(row.list.hatcherMs)
+      } ms, ` +
+        `curl ${ms(row.list.curlMs)} ms: ${(row.list.hatcherMs / row.list.curlMs).toFixed(2)}x`,
+    );
+  }
   print(
-    `\np50: one connection (wrk -c1); req/s: wrk -t2 -c${connections} -d${duration}s; ` +
+    `\n\np50: one connection (wrk -c1); req/s: wrk -t2 -c${connections} -d${duration}s; ` +
       `cold build: median first GET after a change minus median GET after it ` +
       `(${COLD_SAMPLES} samples each, one client); RSS built: after those.\n`,
   );
