@@ -104,10 +104,11 @@ async function identify(request: Request, context: AuthContext): Promise<Caller>
       // Kept while nothing changed, but a token may have expired since.
       if (found && found.validUntil <= now) found = bearerCaller(context, credentials);
       if (!found) throw authenticationFailed();
-      if (found.method === "api" && found.apiTokenId !== null) {
-        context.tokens.markApiTokenUsed(found.apiTokenId);
+      const { caller } = found;
+      if (caller.method === "api" && caller.apiTokenId !== null) {
+        context.tokens.markApiTokenUsed(caller.apiTokenId);
       }
-      return found.caller;
+      return caller;
     }
     default:
       throw authenticationFailed();
@@ -116,8 +117,7 @@ async function identify(request: Request, context: AuthContext): Promise<Caller>
 
 interface BearerCaller {
   caller: Caller;
-  method: TokenKind;
-  apiTokenId: number | null;
+  /** When the token stops working (ms since the epoch). */
   validUntil: number;
 }
 
@@ -133,10 +133,5 @@ function bearerCaller(context: AuthContext, token: string): BearerCaller | null 
     method: verified.kind,
     apiTokenId: verified.apiTokenId,
   });
-  return {
-    caller,
-    method: verified.kind,
-    apiTokenId: verified.apiTokenId,
-    validUntil: verified.validUntil,
-  };
+  return { caller, validUntil: verified.validUntil };
 }

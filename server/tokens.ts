@@ -351,11 +351,11 @@ export class TokenStore {
       "SELECT expires_at FROM api_tokens WHERE id = ? AND user_id = ?",
     ).get(payload.api!, payload.sub!) as { expires_at: string | null } | undefined;
     if (!token) return null;
-    if (token.expires_at !== null && Date.parse(token.expires_at) <= now.getTime()) return null;
     const validUntil = Math.min(
       exp,
       token.expires_at === null ? Infinity : Date.parse(token.expires_at),
     );
+    if (validUntil <= now.getTime()) return null;
     return { kind: "session", userId: payload.sub!, apiTokenId: payload.api!, validUntil };
   }
 }
