@@ -5,9 +5,11 @@
  * on concurrent uploads, the idle timeout of request bodies, error answers,
  * the audit trail and the request log.
  */
+import { join } from "node:path";
 import { auditEntryFor, recordAudit } from "./audit.ts";
 import type { Database } from "./db.ts";
 import { errorResponse, HttpError, isDiskFull, Router, toErrorResponse } from "./http.ts";
+import { IndexCache, useIndexCache } from "./index_cache.ts";
 import {
   auditNoteOf,
   callerOf,
@@ -131,6 +133,8 @@ export function createApp(options: AppOptions): App {
   registerMetadataRoutes(router, context);
   for (const kind of ARTEFACT_KINDS) registerArtefactRoutes(router, context, kind);
   registerAuditRoutes(router, context);
+  // Large indices are kept in files (kept_bytes.ts), of this process only.
+  useIndexCache(db, new IndexCache({ fileDir: join(objects.dataDir, "index-cache") }));
   const reserve = new DiskReserve(objects.dataDir);
   reserve.ensure();
   let uploads = 0;

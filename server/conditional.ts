@@ -4,18 +4,16 @@
  * that accept it. `no-transform` keeps Deno.serve from compressing anew on
  * every request what is already compressed once, or meant to go as it is.
  */
+import { HttpError } from "./http.ts";
+import type { KeptBytes } from "./kept_bytes.ts";
 
 /** A document as kept: its bytes, their strong ETag, and its gzip form on demand. */
 export interface StoredDocument {
-  readonly body: Blob;
-  /**
-   * The same bytes for a small document: Deno.serve sends an array in one
-   * go, where a Blob becomes a stream (about 20 µs more a request).
-   */
-  readonly small?: Uint8Array<ArrayBuffer>;
-  /** Strong, quoted: `"…"`. */
+  readonly identity: KeptBytes;
+  /** Strong, quoted: `"…"`: the identity's; the gzip form's is derived (gzipEtag). */
   readonly etag: string;
-  gzipped(): Promise<Blob>;
+  /** Compressed once, on the first call. */
+  gzipped(): Promise<KeptBytes>;
 }
 
 /** Shorter documents go as they are, whatever the client accepts (as nginx's gzip_min_length). */
@@ -67,7 +65,7 @@ export async function storedDocumentResponse(
   options: { contentType: string; shared: boolean },
 ): Promise<Response> {
   // A document of a few bytes (an empty index is `{}`) gains nothing from gzip.
-  const gzip = document.body.size >= GZIP_MIN_BYTES &&
+  const gzip = document.identity.size >= GZIP_MIN_BYTES &&
     acceptsGzip(request.headers.get("accept-encoding"));
   const identityTag = document.etag;
   const gzipTag = gzipEtag(identityTag);
@@ -80,7 +78,18 @@ export async function storedDocumentResponse(
     return new Response(null, { status: 304, headers });
   }
   headers["content-type"] = options.contentType;
-  if (!gzip) return new Response(document.small ?? document.body, { status: 200, headers });
-  headers["content-encoding"] = "gzip";
-  return new Response(await document.gzipped(), { status: 200, headers });
+  if (gzip) headers["content-encoding"] = "gzip";
+  const kept = gzip ? await document.gzipped() : document.identity;
+  let body: BodyInit;
+  try {
+    body = kept.body();
+  } catch {
+    // Its file went while the gzip form was awaited: the document was replaced or evicted.
+    throw new HttpError(503, "The index changed while it was being sent: try again", {
+      "retry-after": "1",
+    });
+  }
+  // An array's length Deno.serve sends itself; a file's stream would go chunked.
+  if (body instanceof ReadableStream) headers["content-length"] = String(kept.size);
+  return new Response(body, { status: 200, headers });
 }

@@ -13,7 +13,8 @@ import {
   storeIndexEntries,
 } from "./artefacts.ts";
 import { type Database, inReadTransaction } from "./db.ts";
-import { type CachedIndex, indexCacheOf } from "./index_cache.ts";
+import { BackgroundGzip } from "./background_gzip.ts";
+import { type BuiltDocument, type CachedIndex, indexCacheOf } from "./index_cache.ts";
 import type { ArtefactKind, IndexRequest } from "./kinds/kind.ts";
 import { TextBlocks } from "./text_blocks.ts";
 
@@ -58,16 +59,22 @@ function buildIndex(
   place: ArtefactPlace,
   request: IndexRequest,
   pythonTags: readonly string[] | undefined,
-): Uint8Array<ArrayBuffer>[] {
-  const out = new TextBlocks();
-  if (kind.indexOrder === "filename") {
-    const rows = listIndexRows(db, place, pythonTags, "filename");
-    kind.indexText(withEntries(db, kind, rows), request, out);
-  } else {
-    const rows = listIndexRows(db, place, pythonTags, "version");
-    kind.indexText(withEntries(db, kind, rows), request, out);
+): BuiltDocument {
+  const gzip = new BackgroundGzip();
+  const out = new TextBlocks((block, last) => last ? gzip.finish(block) : gzip.push(block));
+  try {
+    if (kind.indexOrder === "filename") {
+      const rows = listIndexRows(db, place, pythonTags, "filename");
+      kind.indexText(withEntries(db, kind, rows), request, out);
+    } else {
+      const rows = listIndexRows(db, place, pythonTags, "version");
+      kind.indexText(withEntries(db, kind, rows), request, out);
+    }
+  } catch (error) {
+    gzip.finish(); // the worker lets go of the job
+    throw error;
   }
-  return out.finish();
+  return { blocks: out.finish(), gzipped: gzip.result() };
 }
 
 /** The current index document of `place` for `request`, built now unless kept. */
@@ -84,9 +91,9 @@ export function indexDocument(
   if (kept !== undefined) return kept;
   fillIndexEntries(db, kind, place);
   // One snapshot: the generation the document is kept under is the one its rows had.
-  const { generation, blocks } = inReadTransaction(db, () => ({
+  const { generation, built } = inReadTransaction(db, () => ({
     generation: indexGeneration(db, place),
-    blocks: buildIndex(db, kind, place, request, pythonTags),
+    built: buildIndex(db, kind, place, request, pythonTags),
   }));
-  return cache.store(key, generation, blocks);
+  return cache.store(key, generation, built);
 }

@@ -3,6 +3,7 @@
  *
  *   DATA/objects/sha256/<first 2 hex>/<64 hex>   content-addressed, one file per distinct content
  *   DATA/tmp/<random>/<uploaded file name>       uploads being received; emptied at startup
+ *   DATA/index-cache/<random>                    large built indices (index_cache.ts); emptied at startup
  *
  * Files only: which rows reference an object is the database's business
  * (artefacts.ts decides when an object may go). Both trees live under DATA so a

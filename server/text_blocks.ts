@@ -1,7 +1,7 @@
 /**
  * Text written as UTF-8 into blocks of bytes, for documents built piece by
- * piece (indices): no big intermediate string, and the blocks become a Blob
- * without being joined first.
+ * piece (indices): no big intermediate string, and the blocks are kept
+ * (kept_bytes.ts) without a join of pieces of text.
  */
 
 const BLOCK_BYTES = 1024 * 1024;
@@ -12,9 +12,15 @@ const encoder = new TextEncoder();
 
 export class TextBlocks {
   readonly #blocks: Uint8Array<ArrayBuffer>[] = [];
+  readonly #onBlock: ((block: Uint8Array<ArrayBuffer>, last: boolean) => void) | undefined;
   #block = new Uint8Array(BLOCK_BYTES);
   #used = 0;
   #size = 0;
+
+  /** `onBlock` sees each block once it is full, and the last one (maybe empty) at finish. */
+  constructor(onBlock?: (block: Uint8Array<ArrayBuffer>, last: boolean) => void) {
+    this.#onBlock = onBlock;
+  }
 
   write(text: string): void {
     if (text.length * MAX_BYTES_PER_UNIT > this.#block.length - this.#used) {
@@ -22,8 +28,8 @@ export class TextBlocks {
       if (text.length * MAX_BYTES_PER_UNIT > BLOCK_BYTES) {
         // Rare: a piece bigger than a block gets a block of its own.
         const bytes = encoder.encode(text);
-        this.#blocks.push(bytes);
         this.#size += bytes.length;
+        this.#add(bytes);
         return;
       }
     }
@@ -39,14 +45,21 @@ export class TextBlocks {
 
   /** The blocks, the last one trimmed; the writer is done. */
   finish(): Uint8Array<ArrayBuffer>[] {
-    if (this.#used > 0) this.#blocks.push(this.#block.subarray(0, this.#used));
+    const last = this.#block.subarray(0, this.#used);
+    if (last.byteLength > 0) this.#blocks.push(last);
+    this.#onBlock?.(last, true);
     this.#block = new Uint8Array(0);
     this.#used = 0;
     return this.#blocks;
   }
 
+  #add(block: Uint8Array<ArrayBuffer>): void {
+    this.#blocks.push(block);
+    this.#onBlock?.(block, false);
+  }
+
   #seal(): void {
-    if (this.#used > 0) this.#blocks.push(this.#block.subarray(0, this.#used));
+    if (this.#used > 0) this.#add(this.#block.subarray(0, this.#used));
     this.#block = new Uint8Array(BLOCK_BYTES);
     this.#used = 0;
   }

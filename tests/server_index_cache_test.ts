@@ -107,7 +107,7 @@ async function freshIndex(
       { params, apiVersion: options.apiVersion ?? 1, platform },
       kind.indexTags(params),
     );
-    return new Uint8Array(await document.body.arrayBuffer());
+    return await new Response(document.identity.body()).bytes();
   } finally {
     db.close();
   }
