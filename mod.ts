@@ -76,6 +76,8 @@ export {
 export { listPlatforms, listPythonTags } from "./lib/catalogue.ts";
 export { type CurrentUser, getCurrentUser } from "./lib/current_user.ts";
 export {
+  type CheckedEgg,
+  checkLocalEgg,
   compareEggs,
   deleteEgg,
   type DownloadedEgg,
@@ -140,7 +142,7 @@ export {
 export { InvalidArtefactError } from "./lib/formats/artefact.ts";
 export { canonicalPlatform, PLATFORMS } from "./lib/formats/platforms.ts";
 export { type ProgressCallback } from "./lib/transfer.ts";
-export { type LocalArtefact } from "./lib/upload.ts";
+export { type CheckedArtefact, type LocalArtefact } from "./lib/upload.ts";
 export {
   AuthenticationError,
   ChecksumMismatchError,
@@ -159,6 +161,7 @@ export {
 export { VERSION } from "./lib/version.ts";
 export { type AuditEntry, listAuditEntries, type ListAuditOptions } from "./lib/audit.ts";
 export {
+  checkLocalRuntime,
   deleteRuntime,
   downloadRuntime,
   type DownloadRuntimeOptions,

@@ -9,7 +9,13 @@ import { basename } from "node:path";
 import { compareText } from "./answers.ts";
 import { type EggMetadata, InvalidEggError, readEggMetadata } from "./formats/egg.ts";
 import { canonicalPlatform } from "./formats/platforms.ts";
-import { inspectLocalFile, type LocalArtefact, uploadVerified } from "./upload.ts";
+import {
+  type CheckedArtefact,
+  checkLocalFile,
+  inspectLocalFile,
+  type LocalArtefact,
+  uploadVerified,
+} from "./upload.ts";
 import { downloadVerified, safeFileName } from "./download.ts";
 import { HatcherError } from "./errors.ts";
 import { apiPath } from "./http.ts";
@@ -278,6 +284,54 @@ export async function deleteEgg(session: Session, egg: EggRef): Promise<void> {
 }
 
 /**
+ * A local egg checked by {@linkcode checkLocalEgg}, not hashed yet.
+ *
+ * @example
+ * ```ts
+ * import { checkLocalEgg, type CheckedEgg } from "@hatcher/hatcher";
+ * const egg: CheckedEgg = await checkLocalEgg("dist/numpy-1.26.4-1.egg", { platform: "rh7-x86_64" });
+ * ```
+ */
+export type CheckedEgg = CheckedArtefact<EggMetadata>;
+
+/** The reader of eggs meant for `platform` (a platform-specific egg for another one is refused). */
+function eggFor(platform: string): (path: string) => Promise<EggMetadata> {
+  const canonical = canonicalPlatform(platform) ?? platform;
+  return async (file) => {
+    const metadata = await readEggMetadata(file);
+    if (metadata.platform !== null && metadata.platform !== canonical) {
+      const filename = basename(file);
+      throw new InvalidEggError(
+        `${filename} is built for platform '${metadata.platform}', not '${platform}'`,
+        filename,
+      );
+    }
+    return metadata;
+  };
+}
+
+/**
+ * Reads and checks a local egg before anything is sent, as
+ * {@linkcode inspectLocalEgg} does, without hashing it: an upload of it
+ * ({@linkcode uploadEgg}) hashes it as it sends it, in one pass.
+ *
+ * @throws {InvalidEggError} When the egg is broken or for another platform.
+ *
+ * @example
+ * ```ts
+ * import { checkLocalEgg } from "@hatcher/hatcher";
+ * const egg = await checkLocalEgg("dist/numpy-1.26.4-1.egg", { platform: "rh7-x86_64" });
+ * console.log(egg.metadata.name, egg.size);
+ * ```
+ */
+export async function checkLocalEgg(
+  path: string,
+  options: { platform: string },
+): Promise<CheckedEgg> {
+  return await checkLocalFile(path, eggFor(options.platform));
+}
+
+/**
  * Reads and checks a local egg before anything is sent: valid zip, metadata
  * matching the file name, platform matching the target, and its SHA-256.
  *
@@ -298,18 +352,7 @@ export async function inspectLocalEgg(
   path: string,
   options: { platform: string; onHashProgress?: (bytes: number) => void },
 ): Promise<LocalEgg> {
-  const platform = canonicalPlatform(options.platform) ?? options.platform;
-  return await inspectLocalFile(path, async (file) => {
-    const metadata = await readEggMetadata(file);
-    if (metadata.platform !== null && metadata.platform !== platform) {
-      const filename = basename(file);
-      throw new InvalidEggError(
-        `${filename} is built for platform '${metadata.platform}', not '${options.platform}'`,
-        filename,
-      );
-    }
-    return metadata;
-  }, options.onHashProgress);
+  return await inspectLocalFile(path, eggFor(options.platform), options.onHashProgress);
 }
 
 /**
@@ -353,7 +396,7 @@ export interface UploadEggOptions {
  * ```
  */
 export interface UploadedEgg {
-  /** The local egg, as checked before the upload. */
+  /** The local egg, as checked before the upload, with the SHA-256 of what was sent. */
   egg: LocalEgg;
   /** `"unchanged"` when the server already had these exact bytes. */
   status: "uploaded" | "unchanged";
@@ -366,11 +409,14 @@ export interface UploadedEgg {
 
 /**
  * Uploads an egg: checks it locally, then streams the multipart body of the
- * protocol (a JSON part with the SHA-256, then the file) from disk.
+ * protocol (the file and a JSON part with its SHA-256) from disk. An egg not
+ * hashed yet (a path, or from {@linkcode checkLocalEgg}) is hashed as it is
+ * sent, unless the server's copy must be compared first.
  *
  * @param session From {@linkcode login}.
  * @param target Organization, repository and platform.
- * @param path The egg file, or an egg already checked by {@linkcode inspectLocalEgg}.
+ * @param path The egg file, or an egg already checked by {@linkcode checkLocalEgg} or
+ *   {@linkcode inspectLocalEgg}.
  * @throws {InvalidEggError} Before any request, when the egg is broken.
  * @throws {ChecksumMismatchError} When the server has other bytes under that name (unless `force`).
  *
@@ -386,11 +432,11 @@ export interface UploadedEgg {
 export async function uploadEgg(
   session: Session,
   target: EggTarget,
-  path: string | LocalEgg,
+  path: string | LocalEgg | CheckedEgg,
   options: UploadEggOptions = {},
 ): Promise<UploadedEgg> {
-  const egg = typeof path === "string" ? await inspectLocalEgg(path, target) : path;
-  const { status, answer } = await uploadVerified(session, egg, {
+  const egg = typeof path === "string" ? await checkLocalEgg(path, target) : path;
+  const { status, answer, sha256 } = await uploadVerified(session, egg, {
     uploadPath: apiPath(
       "data",
       target.organization,
@@ -405,7 +451,7 @@ export async function uploadEgg(
     verify: options.verify ?? true,
     onProgress: options.onProgress,
   });
-  return { egg, status, confirmed: answer?.sha256 === egg.sha256 };
+  return { egg: { ...egg, sha256 }, status, confirmed: answer?.sha256 === sha256 };
 }
 
 /**
@@ -449,7 +495,9 @@ export async function reindexEggs(
 const REINDEX_BATCH = 10_000;
 
 /** The name, full version and URL python tag of a local egg. */
-export function eggIdentity(egg: LocalEgg): { name: string; version: string; pythonTag: string } {
+export function eggIdentity(
+  egg: CheckedEgg,
+): { name: string; version: string; pythonTag: string } {
   return {
     name: egg.metadata.name,
     version: egg.metadata.fullVersion,

@@ -22,7 +22,13 @@ import { readRuntimeMetadata, type RuntimeMetadata } from "./formats/runtime.ts"
 import { apiPath } from "./http.ts";
 import { type Session, sessionJson, sessionSend } from "./session.ts";
 import type { ProgressCallback } from "./transfer.ts";
-import { inspectLocalFile, type LocalArtefact, uploadVerified } from "./upload.ts";
+import {
+  type CheckedArtefact,
+  checkLocalFile,
+  inspectLocalFile,
+  type LocalArtefact,
+  uploadVerified,
+} from "./upload.ts";
 
 /**
  * One runtime in a repository: its platform, its implementation (API v1) or
@@ -244,6 +250,24 @@ export async function deleteRuntime(session: Session, runtime: RuntimeRef): Prom
 }
 
 /**
+ * Reads a local runtime before anything is sent, as
+ * {@linkcode inspectLocalRuntime} does, without hashing it: an upload of it
+ * ({@linkcode uploadRuntime}) hashes it as it sends it, in one pass.
+ *
+ * @throws {InvalidRuntimeError} When the runtime is broken or misnamed.
+ *
+ * @example
+ * ```ts
+ * import { checkLocalRuntime } from "@hatcher/hatcher";
+ * const runtime = await checkLocalRuntime("cpython-3.11.2+2-rh8_x86_64-gnu.runtime");
+ * console.log(runtime.metadata.platform, runtime.size);
+ * ```
+ */
+export async function checkLocalRuntime(path: string): Promise<CheckedArtefact<RuntimeMetadata>> {
+  return await checkLocalFile(path, (file) => readRuntimeMetadata(file));
+}
+
+/**
  * Reads and hashes a local runtime before anything is sent.
  *
  * @throws {InvalidRuntimeError} When the runtime is broken or misnamed.
@@ -303,10 +327,10 @@ export interface UploadRuntimeOptions {
 export async function uploadRuntime(
   session: Session,
   target: { organization: string; repository: string },
-  path: string | LocalArtefact<RuntimeMetadata>,
+  path: string | LocalArtefact<RuntimeMetadata> | CheckedArtefact<RuntimeMetadata>,
   options: UploadRuntimeOptions = {},
 ): Promise<{ runtime: LocalArtefact<RuntimeMetadata>; status: "uploaded" | "unchanged" }> {
-  const runtime = typeof path === "string" ? await inspectLocalRuntime(path) : path;
+  const runtime = typeof path === "string" ? await checkLocalRuntime(path) : path;
   const { platform, implementation, version, pythonTag } = runtime.metadata;
   const ref: RuntimeRef = {
     ...target,
@@ -315,7 +339,7 @@ export async function uploadRuntime(
     pythonTag: pythonTag ?? "none",
     version,
   };
-  const { status } = await uploadVerified(session, runtime, {
+  const { status, sha256 } = await uploadVerified(session, runtime, {
     uploadPath: apiPath(
       "data",
       target.organization,
@@ -329,5 +353,5 @@ export async function uploadRuntime(
     verify: options.verify ?? true,
     onProgress: options.onProgress,
   });
-  return { runtime, status };
+  return { runtime: { ...runtime, sha256 }, status };
 }

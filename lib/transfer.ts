@@ -53,9 +53,15 @@ export function fileStream(
   });
 }
 
-/** One part of a multipart/form-data body. */
+/**
+ * One part of a multipart/form-data body. A JSON part may be known only once
+ * the parts before it are sent (an upload's SHA-256, hashed as the file goes):
+ * then `json` is called at that point, and `sameLengthAs`, any value whose
+ * JSON has the same length, gives the body its length up front.
+ */
 export type MultipartPart =
   | { name: string; json: unknown }
+  | { name: string; json: () => unknown; sameLengthAs: unknown }
   | { name: string; filename: string; stream: ReadableStream<Uint8Array>; size: number };
 
 /** A streamed multipart/form-data body with its content type and exact length. */
@@ -69,9 +75,9 @@ export interface MultipartBody {
 export function multipartBody(parts: MultipartPart[]): MultipartBody {
   const boundary = `hatcher-${crypto.randomUUID()}`;
   const encoder = new TextEncoder();
-  const pieces: (Uint8Array | ReadableStream<Uint8Array>)[] = [];
+  const pieces: BodyPiece[] = [];
   let length = 0;
-  const add = (piece: Uint8Array | ReadableStream<Uint8Array>, size: number) => {
+  const add = (piece: BodyPiece, size: number) => {
     pieces.push(piece);
     length += size;
   };
@@ -80,8 +86,20 @@ export function multipartBody(parts: MultipartPart[]): MultipartBody {
     if ("json" in part) {
       const head = `--${boundary}\r\nContent-Disposition: form-data; name="${quotedName}"\r\n` +
         "Content-Type: application/json; charset=UTF-8\r\n\r\n";
-      const bytes = encoder.encode(`${head}${JSON.stringify(part.json)}\r\n`);
-      add(bytes, bytes.byteLength);
+      const encode = (json: unknown) => encoder.encode(`${head}${JSON.stringify(json)}\r\n`);
+      if (typeof part.json !== "function") {
+        const bytes = encode(part.json);
+        add(bytes, bytes.byteLength);
+        continue;
+      }
+      const size = encode((part as { sameLengthAs: unknown }).sameLengthAs).byteLength;
+      const later = part.json as () => unknown;
+      add(() => {
+        const bytes = encode(later());
+        // Never a body of another length than announced: the server would read garbage.
+        if (bytes.byteLength !== size) throw new Error(`The '${part.name}' part changed length`);
+        return bytes;
+      }, size);
     } else {
       const filename = part.filename.replaceAll('"', "%22").replace(/[\r\n]/g, "");
       const head = encoder.encode(
@@ -103,18 +121,19 @@ export function multipartBody(parts: MultipartPart[]): MultipartBody {
   };
 }
 
-function concatStreams(
-  pieces: (Uint8Array | ReadableStream<Uint8Array>)[],
-): ReadableStream<Uint8Array> {
+/** Bytes, a stream of them, or bytes made when their turn comes. */
+type BodyPiece = Uint8Array | ReadableStream<Uint8Array> | (() => Uint8Array);
+
+function concatStreams(pieces: BodyPiece[]): ReadableStream<Uint8Array> {
   let index = 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       while (index < pieces.length) {
         const piece = pieces[index]!;
-        if (piece instanceof Uint8Array) {
+        if (piece instanceof Uint8Array || typeof piece === "function") {
           index++;
-          controller.enqueue(piece);
+          controller.enqueue(typeof piece === "function" ? piece() : piece);
           return;
         }
         reader ??= piece.getReader();

@@ -1,13 +1,14 @@
 /**
  * Verified uploads of one artefact file (eggs, runtimes, bundles, apps): the
- * file is checked and hashed locally first, then, unless forced, the server
- * is asked whether it already has that artefact (the same SHA-256 is a
- * success without sending a byte, another one an error naming both), and
- * finally the protocol's multipart body (a JSON part with the SHA-256, then
- * the file) streams from disk in constant memory.
+ * file is checked locally first, then, unless forced, the server is asked
+ * whether it already has that artefact (the same SHA-256 is a success without
+ * sending a byte, another one an error naming both), and finally the
+ * protocol's multipart body (the file and a JSON part with its SHA-256)
+ * streams from disk in constant memory.
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { ChecksumMismatchError, ConflictError, HatcherError, NotFoundError } from "./errors.ts";
@@ -41,15 +42,29 @@ export interface LocalArtefact<M> {
 }
 
 /**
- * Reads a local artefact with its format's reader, then hashes it.
+ * A local artefact checked by its format's reader, not hashed yet: an
+ * upload of it hashes the file as it sends it.
  *
- * @throws The reader's error (an invalid file) before the file is hashed.
+ * @example
+ * ```ts
+ * import { type CheckedArtefact, checkLocalEgg } from "@hatcher/hatcher";
+ * const egg: CheckedArtefact<unknown> = await checkLocalEgg("dist/numpy-1.26.4-1.egg", {
+ *   platform: "rh7-x86_64",
+ * });
+ * console.log(egg.filename, egg.size);
+ * ```
  */
-export async function inspectLocalFile<M>(
+export type CheckedArtefact<M> = Omit<LocalArtefact<M>, "sha256">;
+
+/**
+ * Reads a local artefact with its format's reader.
+ *
+ * @throws The reader's error (an invalid file), or a HatcherError when the file cannot be read.
+ */
+export async function checkLocalFile<M>(
   path: string,
   read: (path: string) => Promise<M>,
-  onHashProgress?: (bytes: number) => void,
-): Promise<LocalArtefact<M>> {
+): Promise<CheckedArtefact<M>> {
   const metadata = await read(path);
   let size: number;
   try {
@@ -59,13 +74,21 @@ export async function inspectLocalFile<M>(
       cause: error,
     });
   }
-  return {
-    path,
-    filename: basename(path),
-    metadata,
-    sha256: await sha256File(path, onHashProgress),
-    size,
-  };
+  return { path, filename: basename(path), metadata, size };
+}
+
+/**
+ * Reads a local artefact with its format's reader, then hashes it.
+ *
+ * @throws The reader's error (an invalid file) before the file is hashed.
+ */
+export async function inspectLocalFile<M>(
+  path: string,
+  read: (path: string) => Promise<M>,
+  onHashProgress?: (bytes: number) => void,
+): Promise<LocalArtefact<M>> {
+  const checked = await checkLocalFile(path, read);
+  return { ...checked, sha256: await sha256File(path, onHashProgress) };
 }
 
 /** Where an upload goes and what it says. */
@@ -86,6 +109,15 @@ export interface UploadRequest {
   onProgress?: ProgressCallback;
 }
 
+/** What {@linkcode uploadVerified} did, and the SHA-256 of the bytes it sent or compared. */
+export interface VerifiedUpload {
+  /** `"unchanged"` when the server already had these exact bytes. */
+  status: "uploaded" | "unchanged";
+  /** The server's answer (its metadata of the artefact, where it sends one). */
+  answer: Record<string, unknown> | undefined;
+  sha256: string;
+}
+
 /**
  * Uploads one checked artefact file. A small file is not asked about first:
  * sending it costs less than the question, and the server's answer tells the
@@ -93,39 +125,56 @@ export interface UploadRequest {
  * other bytes under that name, which is then looked up to tell the two
  * apart on any server).
  *
- * @returns `"unchanged"` when the server already had these exact bytes, and
- * the server's answer (its metadata of the artefact, where it sends one).
+ * A file not hashed yet is hashed as it is sent, the `data` part with its
+ * SHA-256 after the file (servers read the parts in either order): one pass
+ * over the file instead of two. It is hashed first only when there is
+ * something to compare with: a small file, or one the server already has.
+ *
  * @throws {ChecksumMismatchError} When the server has other bytes for it (unless `force`).
  */
 export async function uploadVerified(
   session: Session,
-  file: LocalArtefact<unknown>,
+  file: LocalArtefact<unknown> | CheckedArtefact<unknown>,
   request: UploadRequest,
-): Promise<{ status: "uploaded" | "unchanged"; answer: Record<string, unknown> | undefined }> {
+): Promise<VerifiedUpload> {
+  let sha256 = "sha256" in file ? file.sha256 : undefined;
   const askFirst = request.verify && !request.force && file.size >= ASK_FIRST_BYTES;
-  const mismatch = (existing: string) =>
+  const mismatch = (existing: string, actual: string) =>
     new ChecksumMismatchError(
       `A file called ${file.filename} has already been uploaded with different content`,
-      { file: file.filename, expected: existing, actual: file.sha256 },
+      { file: file.filename, expected: existing, actual },
     );
   if (askFirst) {
     const existing = await existingChecksum(session, request.metadataPath);
-    if (existing === file.sha256) return { status: "unchanged", answer: undefined };
-    if (existing !== undefined) throw mismatch(existing);
+    if (existing !== undefined) {
+      sha256 ??= await sha256File(file.path);
+      if (existing === sha256) return { status: "unchanged", answer: undefined, sha256 };
+      throw mismatch(existing, sha256);
+    }
   }
+  if (sha256 === undefined && file.size < ASK_FIRST_BYTES) sha256 = await sha256File(file.path);
+  const known = sha256;
+  const hash = known === undefined ? createHash("sha256") : undefined;
   let sent = 0;
-  const body = multipartBody([
-    { name: "data", json: { ...request.data, sha256: file.sha256 } },
-    {
-      name: "file",
-      filename: file.filename,
-      size: file.size,
-      stream: fileStream(file.path, (chunk) => {
-        sent += chunk.byteLength;
-        request.onProgress?.(sent, file.size);
-      }),
-    },
-  ]);
+  const filePart = {
+    name: "file",
+    filename: file.filename,
+    size: file.size,
+    stream: fileStream(file.path, (chunk) => {
+      hash?.update(chunk);
+      sent += chunk.byteLength;
+      request.onProgress?.(sent, file.size);
+    }),
+  };
+  const body = multipartBody(
+    known !== undefined
+      ? [{ name: "data", json: { ...request.data, sha256: known } }, filePart]
+      : [filePart, {
+        name: "data",
+        json: () => ({ ...request.data, sha256: sha256 = hash!.digest("hex") }),
+        sameLengthAs: { ...request.data, sha256: "0".repeat(64) },
+      }],
+  );
   let response: Response;
   try {
     response = await sessionRequest(session, "POST", request.uploadPath, {
@@ -135,14 +184,16 @@ export async function uploadVerified(
     });
   } catch (error) {
     if (!(error instanceof ConflictError) || askFirst || !request.verify) throw error;
+    sha256 ??= await sha256File(file.path);
     const existing = await existingChecksum(session, request.metadataPath);
-    if (existing === file.sha256) return { status: "unchanged", answer: undefined };
-    throw existing === undefined ? error : mismatch(existing);
+    if (existing === sha256) return { status: "unchanged", answer: undefined, sha256 };
+    throw existing === undefined ? error : mismatch(existing, sha256);
   }
   const answer = await response.json().catch(() => undefined) as
     | Record<string, unknown>
     | undefined;
-  return { status: response.status === 200 ? "unchanged" : "uploaded", answer };
+  if (sha256 === undefined) throw new HatcherError("The upload ended before its file was sent");
+  return { status: response.status === 200 ? "unchanged" : "uploaded", answer, sha256 };
 }
 
 /** Files this large or larger are asked about before they are sent. */

@@ -185,18 +185,15 @@ try {
       "binary download",
       [binary, "-u", server.url, "-t", token, ...download, join(work, "b.egg")],
     ]);
+    uploads.push([
+      "binary upload",
+      [binary, "-u", server.url, "-t", token, "eggs", "upload", "--force", ...TARGET, big],
+    ]);
   }
   if (values.baseline) {
-    downloads.push([
-      "baseline download",
-      [
-        ...hatcher.slice(0, 4),
-        values.baseline,
-        ...hatcher.slice(5),
-        ...download,
-        join(work, "old.egg"),
-      ],
-    ]);
+    const baseline = [...hatcher.slice(0, 4), values.baseline, ...hatcher.slice(5)];
+    downloads.push(["baseline download", [...baseline, ...download, join(work, "old.egg")]]);
+    uploads.push(["baseline upload", [...baseline, "eggs", "upload", "--force", ...TARGET, big]]);
   }
   const removeDownloads = async () => {
     for (const output of ["h.egg", "c.egg", "b.egg", "old.egg"]) {
@@ -224,7 +221,17 @@ try {
     ["download", "hatcher", "download"],
   ];
   if (!values["downloads-only"]) rows.unshift(["upload", "hatcher", "upload"]);
+  if (hasBinary && !values["downloads-only"]) {
+    rows.splice(1, 0, ["upload, binary", "binary", "upload"]);
+  }
   if (hasBinary) rows.push(["download, binary", "binary", "download"]);
+  if (values.baseline && !values["downloads-only"]) {
+    rows.splice(rows.findIndex(([label]) => label === "download"), 0, [
+      "upload, baseline",
+      "baseline",
+      "upload",
+    ]);
+  }
   if (values.baseline) rows.push(["download, baseline", "baseline", "download"]);
   for (const [label, tool, kind] of rows) {
     const h = seconds(`${tool} ${kind}`);

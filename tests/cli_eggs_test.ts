@@ -109,48 +109,64 @@ Deno.test("download to a file path, and into the current directory by default", 
   });
 });
 
-Deno.test("upload --verify, --force and --no-verify semantics", async () => {
-  await using server = await startEggWorld();
-  await withTempDir(async (dir) => {
-    const first = await writeEgg(dir, { name: "scipy", version: "1.11.0" });
-    ok(await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, first]));
-    // The same bytes again: a success, without a new upload.
-    ok(await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, first]));
+// Small eggs are hashed before they are sent; from 1 MiB on, an egg the server
+// does not have is hashed as it is sent, its SHA-256 in a part after the file.
+for (const [size, payloadBytes] of [["small", undefined], ["large", 1_500_000]] as const) {
+  Deno.test(`upload --verify, --force and --no-verify semantics, ${size} eggs`, async () => {
+    await using server = await startEggWorld();
+    await withTempDir(async (dir) => {
+      const first = await writeEgg(dir, { name: "scipy", version: "1.11.0" }, { payloadBytes });
+      ok(await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, first]));
+      // The same bytes again: a success, without a new upload.
+      ok(await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, first]));
 
-    const rebuiltDir = join(dir, "rebuilt");
-    await Deno.mkdir(rebuiltDir);
-    const rebuilt = await writeEgg(rebuiltDir, {
-      name: "scipy",
-      version: "1.11.0",
-      packages: ["numpy 1.26.4-1"],
+      const rebuiltDir = join(dir, "rebuilt");
+      await Deno.mkdir(rebuiltDir);
+      const rebuilt = await writeEgg(rebuiltDir, {
+        name: "scipy",
+        version: "1.11.0",
+        packages: ["numpy 1.26.4-1"],
+      }, { payloadBytes });
+      const [oldSum, newSum] = [await sha256File(first), await sha256File(rebuilt)];
+      const refused = await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, rebuilt]);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr.split("\n").length, 2, refused.stderr);
+      assert.match(refused.stderr, /already been uploaded with different content/);
+      assert.ok(
+        refused.stderr.includes(oldSum) && refused.stderr.includes(newSum),
+        "names both checksums",
+      );
+
+      const unverified = await hatcher(server, USERS.uploader, [
+        "eggs",
+        "upload",
+        "--no-verify",
+        ...TARGET,
+        rebuilt,
+      ]);
+      assert.equal(unverified.code, 1, "the server refuses too");
+      assert.match(unverified.stderr, /different content/);
+
+      const forced = ok(
+        await hatcher(server, USERS.uploader, [
+          "--json",
+          "eggs",
+          "upload",
+          "--force",
+          ...TARGET,
+          rebuilt,
+        ]),
+      );
+      assert.equal(JSON.parse(forced).sha256, newSum, "the SHA-256 of what was sent");
+      const metadata = JSON.parse(
+        ok(
+          await hatcher(server, USERS.reader, ["eggs", "metadata", ...INDEX, "scipy", "1.11.0-1"]),
+        ),
+      );
+      assert.equal(metadata.sha256, newSum);
     });
-    const [oldSum, newSum] = [await sha256File(first), await sha256File(rebuilt)];
-    const refused = await hatcher(server, USERS.uploader, ["eggs", "upload", ...TARGET, rebuilt]);
-    assert.equal(refused.code, 1);
-    assert.equal(refused.stderr.split("\n").length, 2, refused.stderr);
-    assert.match(refused.stderr, /already been uploaded with different content/);
-    assert.ok(
-      refused.stderr.includes(oldSum) && refused.stderr.includes(newSum),
-      "names both checksums",
-    );
-
-    const unverified = await hatcher(server, USERS.uploader, [
-      "eggs",
-      "upload",
-      "--no-verify",
-      ...TARGET,
-      rebuilt,
-    ]);
-    assert.equal(unverified.code, 1, "the server refuses too");
-    assert.match(unverified.stderr, /different content/);
-
-    ok(await hatcher(server, USERS.uploader, ["eggs", "upload", "--force", ...TARGET, rebuilt]));
-    const metadata = JSON.parse(
-      ok(await hatcher(server, USERS.reader, ["eggs", "metadata", ...INDEX, "scipy", "1.11.0-1"])),
-    );
-    assert.equal(metadata.sha256, newSum);
   });
-});
+}
 
 Deno.test("batch-upload indexes once, with and without --no-index; update-index enables", async () => {
   await using server = await startEggWorld();

@@ -6,6 +6,7 @@
  */
 import {
   batchUploadEggs,
+  checkLocalEgg,
   deleteEgg,
   downloadEgg,
   type EggRef,
@@ -106,7 +107,7 @@ export async function uploadEggCommand(
   options: EggTarget & { file: string; force: boolean; verify: boolean },
 ): Promise<CommandResult> {
   await requireFiles([options.file]);
-  const egg = await inspectLocalEgg(options.file, options);
+  const egg = await checkLocalEgg(options.file, options);
   const session = await context.session();
   const result = await withTransferDisplay(context, session, {
     title: ["Egg upload", egg.filename],
@@ -120,7 +121,7 @@ export async function uploadEggCommand(
       onProgress,
     }));
   return {
-    data: { file: egg.filename, sha256: egg.sha256, status: result.status },
+    data: { file: egg.filename, sha256: result.egg.sha256, status: result.status },
     text: "",
     report: `${uploadLine(egg.filename, result.status)}\n`,
   };

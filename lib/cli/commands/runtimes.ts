@@ -6,11 +6,11 @@
  * @module
  */
 import {
+  checkLocalRuntime,
   deleteRuntime,
   downloadRuntime,
   type EggTarget,
   getRuntimeMetadata,
-  inspectLocalRuntime,
   listRuntimes,
   type RuntimeRef,
   type Session,
@@ -116,7 +116,7 @@ export async function uploadRuntimeCommand(
   },
 ): Promise<CommandResult> {
   await requireFiles([options.file]);
-  const runtime = await inspectLocalRuntime(options.file);
+  const runtime = await checkLocalRuntime(options.file);
   const session = await context.session();
   const result = await withTransferDisplay(context, session, {
     title: ["Runtime upload", runtime.filename],
@@ -130,7 +130,7 @@ export async function uploadRuntimeCommand(
       onProgress,
     }));
   return {
-    data: { file: runtime.filename, sha256: runtime.sha256, status: result.status },
+    data: { file: runtime.filename, sha256: result.runtime.sha256, status: result.status },
     text: "",
     report: `${uploadLine(runtime.filename, result.status)}\n`,
   };
