@@ -6,7 +6,7 @@
  * between kinds is described in kinds/; who may do what is decided in
  * permissions.ts.
  */
-import { type Database, getSetting, inTransaction } from "./db.ts";
+import { type Database, getSetting, inTransaction, statement } from "./db.ts";
 import type { ObjectStore } from "./objects.ts";
 import { deleteRepository } from "./repositories.ts";
 
@@ -251,7 +251,7 @@ export function listIndexRows(
   const sql = `SELECT ${columns} FROM artefacts ` +
     "WHERE repository_id = ? AND kind = ? AND platform = ? AND enabled = 1 " + filter +
     `ORDER BY ${order === "filename" ? "filename, " : ""}${rank}name, full_version, id`;
-  return db.prepare(sql).iterate(
+  return statement(db, sql).iterate(
     place.repositoryId,
     place.kind,
     place.platform,
@@ -266,7 +266,8 @@ export function listIndexRows(
  * visibility. 0 for a place that never held anything.
  */
 export function indexGeneration(db: Database, place: ArtefactPlace): number {
-  const row = db.prepare(
+  const row = statement(
+    db,
     "SELECT generation FROM index_generations WHERE repository_id = ? AND kind = ? AND platform = ?",
   ).get(place.repositoryId, place.kind, place.platform) as { generation: number } | undefined;
   return row?.generation ?? 0;
@@ -274,7 +275,8 @@ export function indexGeneration(db: Database, place: ArtefactPlace): number {
 
 /** The artefacts of a place whose index entry is not stored yet (rows from before migration 6). */
 export function listArtefactsWithoutIndexEntry(db: Database, place: ArtefactPlace): Artefact[] {
-  const rows = db.prepare(
+  const rows = statement(
+    db,
     "SELECT * FROM artefacts WHERE repository_id = ? AND kind = ? AND platform = ? " +
       "AND index_entry IS NULL",
   ).all(place.repositoryId, place.kind, place.platform) as ArtefactRow[];

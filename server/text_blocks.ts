@@ -5,6 +5,12 @@
  */
 
 const BLOCK_BYTES = 1024 * 1024;
+/**
+ * Most documents are small (an empty index is `{}`): a first block of 1 MiB,
+ * zeroed when allocated, cost ~200 µs per document, more than the rest of
+ * building one.
+ */
+const FIRST_BLOCK_BYTES = 16 * 1024;
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
 const MAX_BYTES_PER_UNIT = 3;
 
@@ -13,7 +19,7 @@ const encoder = new TextEncoder();
 export class TextBlocks {
   readonly #blocks: Uint8Array<ArrayBuffer>[] = [];
   readonly #onBlock: ((block: Uint8Array<ArrayBuffer>, last: boolean) => void) | undefined;
-  #block = new Uint8Array(BLOCK_BYTES);
+  #block = new Uint8Array(FIRST_BLOCK_BYTES);
   #used = 0;
   #size = 0;
 
