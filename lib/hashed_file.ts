@@ -31,12 +31,13 @@ export interface HashedFile {
 }
 
 /**
- * Messages the worker has not answered yet (the file's opening, then the
- * pieces not yet written). 16 MiB of slack lets the network keep flowing
- * while the worker starts and through the scheduling hiccups of a busy
- * machine; a download's peak RSS stays near 100 MB.
+ * Bytes handed to the worker and not written yet. 16 MiB of slack lets the
+ * network keep flowing while the worker starts and through the scheduling
+ * hiccups of a busy machine; a download's peak RSS stays near 100 MB.
  */
-const MAX_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT_BYTES = 16 << 20;
+/** Buffers kept for reuse once the worker gives them back. */
+const MAX_SPARE_BUFFERS = 16;
 
 /**
  * Bytes per write call. Measured on these VMs (1 GiB from memory into a new
@@ -223,7 +224,9 @@ function openOnWorker(path: string, keep: number): HashedFile {
   workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
   const worker = new Worker(workerUrl, { type: "module" });
   const spare: ArrayBuffer[] = [];
+  /** Messages not answered yet (the opening, then pieces), and the pieces' bytes. */
   let inFlight = 0;
+  let inFlightBytes = 0;
   let failure: Error | undefined;
   let waiting: { resolve(value: Record<string, unknown>): void; reject(error: Error): void }[] = [];
   let terminated = false;
@@ -236,7 +239,10 @@ function openOnWorker(path: string, keep: number): HashedFile {
   worker.onmessage = ({ data }: MessageEvent) => {
     if (data.error) return settleAll(workerError(data.error));
     if (data.buffer || data.opened) inFlight--;
-    if (data.buffer) spare.push(data.buffer);
+    if (data.buffer) {
+      inFlightBytes -= data.buffer.byteLength;
+      if (spare.length < MAX_SPARE_BUFFERS) spare.push(data.buffer);
+    }
     waiting.shift()?.resolve(data);
   };
   worker.onerror = (event: ErrorEvent) => {
@@ -276,10 +282,11 @@ function openOnWorker(path: string, keep: number): HashedFile {
       const whole = piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength;
       const owned = whole ? piece : piece.slice();
       inFlight++;
+      inFlightBytes += owned.buffer.byteLength;
       worker.postMessage({ buffer: owned.buffer, length: owned.byteLength }, [
         owned.buffer as ArrayBuffer,
       ]);
-      while (inFlight >= MAX_IN_FLIGHT) await reply();
+      while (inFlightBytes >= MAX_IN_FLIGHT_BYTES) await reply();
     },
     async finish() {
       try {

@@ -298,6 +298,13 @@ function pieceSize(left: number | undefined): number {
   return left === undefined ? CHUNK_BYTES : Math.max(1, Math.min(CHUNK_BYTES, left));
 }
 
+/** Network chunks this large are not gathered into larger pieces when they own their buffer. */
+const OWN_CHUNK_MIN_BYTES = 32 << 10;
+
+function ownsBuffer(chunk: Uint8Array): boolean {
+  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+}
+
 async function* gatheredPieces(
   body: ReadableStream<Uint8Array>,
   buffer: (size: number) => Uint8Array,
@@ -307,6 +314,13 @@ async function* gatheredPieces(
   let piece = buffer(pieceSize(left));
   let filled = 0;
   for await (const chunk of body) {
+    // A large chunk in a buffer of its own (Bun's fetch: 64 KiB each) goes as
+    // it is: copying every chunk was 17% of a binary download's main thread.
+    if (filled === 0 && chunk.byteLength >= OWN_CHUNK_MIN_BYTES && ownsBuffer(chunk)) {
+      yield chunk;
+      if (left !== undefined) left -= chunk.byteLength;
+      continue;
+    }
     for (let taken = 0; taken < chunk.byteLength;) {
       const count = Math.min(chunk.byteLength - taken, piece.length - filled);
       piece.set(chunk.subarray(taken, taken + count), filled);
