@@ -1,5 +1,5 @@
 /**
- * Index documents, built once per version and kept in memory. An entry is
+ * Index documents, built once per version and kept. An entry is
  * current while the generation of its place (artefacts.ts, indexGeneration)
  * is the one it was built at; triggers bump that generation with every change,
  * so a request compares one number and serves the kept bytes, or builds anew.
