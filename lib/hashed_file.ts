@@ -30,6 +30,11 @@ export interface HashedFile {
   close(): Promise<void>;
 }
 
+/** Whether `view` is the whole of its buffer: only then can the buffer be handed over. */
+export function ownsBuffer(view: Uint8Array): boolean {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+}
+
 /**
  * Bytes handed to the worker and not written yet. 16 MiB of slack lets the
  * network keep flowing while the worker starts and through the scheduling
@@ -279,8 +284,7 @@ function openOnWorker(path: string, keep: number): HashedFile {
       if (failure) throw failure;
       // Only a view of a whole buffer is transferred: a buffer holding other
       // bytes too (a runtime's pooled chunk) must not be taken away.
-      const whole = piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength;
-      const owned = whole ? piece : piece.slice();
+      const owned = ownsBuffer(piece) ? piece : piece.slice();
       inFlight++;
       inFlightBytes += owned.buffer.byteLength;
       worker.postMessage({ buffer: owned.buffer, length: owned.byteLength }, [

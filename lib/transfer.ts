@@ -6,7 +6,7 @@
  * @module
  */
 import { open } from "node:fs/promises";
-import { type HashedFile, openHashedFile } from "./hashed_file.ts";
+import { type HashedFile, openHashedFile, ownsBuffer } from "./hashed_file.ts";
 
 /** Bytes read from disk per chunk. */
 const CHUNK_BYTES = 1 << 20;
@@ -87,13 +87,13 @@ export function multipartBody(parts: MultipartPart[]): MultipartBody {
       const head = `--${boundary}\r\nContent-Disposition: form-data; name="${quotedName}"\r\n` +
         "Content-Type: application/json; charset=UTF-8\r\n\r\n";
       const encode = (json: unknown) => encoder.encode(`${head}${JSON.stringify(json)}\r\n`);
-      if (typeof part.json !== "function") {
+      if (!("sameLengthAs" in part)) {
         const bytes = encode(part.json);
         add(bytes, bytes.byteLength);
         continue;
       }
-      const size = encode((part as { sameLengthAs: unknown }).sameLengthAs).byteLength;
-      const later = part.json as () => unknown;
+      const size = encode(part.sameLengthAs).byteLength;
+      const later = part.json;
       add(() => {
         const bytes = encode(later());
         // Never a body of another length than announced: the server would read garbage.
@@ -300,10 +300,6 @@ function pieceSize(left: number | undefined): number {
 
 /** Network chunks this large are not gathered into larger pieces when they own their buffer. */
 const OWN_CHUNK_MIN_BYTES = 32 << 10;
-
-function ownsBuffer(chunk: Uint8Array): boolean {
-  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-}
 
 async function* gatheredPieces(
   body: ReadableStream<Uint8Array>,

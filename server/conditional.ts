@@ -12,7 +12,7 @@ export interface StoredDocument {
   readonly identity: KeptBytes;
   /** Strong, quoted: `"…"`: the identity's; the gzip form's is derived (gzipEtag). */
   readonly etag: string;
-  /** Compressed once, on the first call. */
+  /** Compressed once per version. */
   gzipped(): Promise<KeptBytes>;
 }
 

@@ -20,11 +20,11 @@ const gzipOffThread = promisify(gzip);
 /** Room for the largest indices of a busy server; one 100,000-egg index is about 40 MB. */
 export const DEFAULT_INDEX_CACHE_BYTES = 256 * 1024 * 1024;
 
-/** A document as built: its bytes, and its gzip form if it was compressed meanwhile. */
+/** A document as built: its bytes, and its gzip form compressed meanwhile. */
 export interface BuiltDocument {
   blocks: readonly Uint8Array<ArrayBuffer>[];
   /** Pieces of one gzip member (background_gzip.ts). */
-  gzipped?: Promise<Uint8Array<ArrayBuffer>[]>;
+  gzipped: Promise<Uint8Array<ArrayBuffer>[]>;
 }
 
 /** One built index document: its bytes (kept_bytes.ts), in memory or in a file. */
@@ -33,7 +33,7 @@ export class CachedIndex implements StoredDocument {
   readonly etag: string;
   readonly identity: KeptBytes;
   readonly #dir: string | undefined;
-  #gzipped: Promise<KeptBytes> | undefined;
+  readonly #gzipped: Promise<KeptBytes>;
   #discarded = false;
   readonly #onGzipped: (entry: CachedIndex, size: number) => void;
 
@@ -50,16 +50,14 @@ export class CachedIndex implements StoredDocument {
     this.identity = KeptBytes.keep(built.blocks, dir);
     this.#dir = dir;
     this.#onGzipped = onGzipped;
-    if (built.gzipped) {
-      // Kept as soon as it comes (counted in the budget), not when first asked for.
-      this.#gzipped = this.#keepGzipped(built.gzipped.catch(() => this.#compressHere()));
-      this.#gzipped.catch(() => {}); // reported to whoever asks for it
-    }
+    // Kept as soon as it comes (counted in the budget), not when first asked for;
+    // compressed here instead if the worker failed.
+    this.#gzipped = this.#keepGzipped(built.gzipped.catch(() => this.#compressHere()));
+    this.#gzipped.catch(() => {}); // reported to whoever asks for it
   }
 
-  /** The gzip-compressed bytes: compressed meanwhile, or now on the first call. */
+  /** The gzip-compressed bytes. */
   gzipped(): Promise<KeptBytes> {
-    this.#gzipped ??= this.#keepGzipped(this.#compressHere());
     return this.#gzipped;
   }
 
@@ -72,7 +70,7 @@ export class CachedIndex implements StoredDocument {
   discard(): void {
     this.#discarded = true;
     this.identity.discard();
-    this.#gzipped?.then((gzipped) => gzipped.discard(), () => {});
+    this.#gzipped.then((gzipped) => gzipped.discard(), () => {});
   }
 
   async #compressHere(): Promise<Uint8Array<ArrayBuffer>[]> {
