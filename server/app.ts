@@ -29,6 +29,7 @@ import type { ObjectStore } from "./objects.ts";
 import { DiskReserve } from "./reserve.ts";
 import { DEFAULT_SIGN_IN_LIMITS, type SignInLimitOptions, SignInLimits } from "./sign_in_limits.ts";
 import { DEFAULT_MAX_API_TOKENS_PER_USER, loadTokenSecret, TokenStore } from "./tokens.ts";
+import { newRequest } from "./while_unchanged.ts";
 
 export interface Logger {
   /** Per-request lines; main.ts silences these with --quiet. */
@@ -140,14 +141,14 @@ export function createApp(options: AppOptions): App {
   let uploads = 0;
 
   /** The router, with one more try for a delete that found the disk full: the reserve is freed. */
-  async function route(request: Request): Promise<Response> {
+  async function route(request: Request, url: URL): Promise<Response> {
     try {
-      return await router.handle(request);
+      return await router.handle(request, url);
     } catch (error) {
       if (!isDiskFull(error) || !reserve.release()) throw error;
       log.error("the disk is full: released the reserve so that deletes can free space");
       if (request.method !== "DELETE") throw error;
-      return await router.handle(request);
+      return await router.handle(request, url);
     }
   }
 
@@ -155,7 +156,7 @@ export function createApp(options: AppOptions): App {
     if (STATE_CHANGING.has(request.method) && isCrossOrigin(request, url)) {
       return errorResponse(403, "Cross-origin requests may not change anything on this server");
     }
-    if (!isUpload(request, url.pathname)) return await route(request);
+    if (!isUpload(request, url.pathname)) return await route(request, url);
     if (!reserve.ensure()) {
       return errorResponse(507, "The server's disk is full: nothing was stored");
     }
@@ -166,7 +167,7 @@ export function createApp(options: AppOptions): App {
     }
     uploads++;
     try {
-      return await route(request);
+      return await route(request, url);
     } finally {
       uploads--;
     }
@@ -174,6 +175,7 @@ export function createApp(options: AppOptions): App {
 
   return async (incoming, info) => {
     const started = performance.now();
+    newRequest(db);
     // A new request around the body (not `new Request(incoming)`: that would
     // carry over the signal, which Deno.serve warns about).
     const request = incoming.body

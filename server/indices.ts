@@ -17,6 +17,7 @@ import { BackgroundGzip } from "./background_gzip.ts";
 import { type BuiltDocument, type CachedIndex, indexCacheOf } from "./index_cache.ts";
 import type { ArtefactKind, IndexRequest } from "./kinds/kind.ts";
 import { TextBlocks } from "./text_blocks.ts";
+import { whileUnchanged } from "./while_unchanged.ts";
 
 /** Path parameters that name the place, not the document within it. */
 const PLACE_PARAMS = new Set(["org", "repo", "platform"]);
@@ -87,7 +88,11 @@ export function indexDocument(
 ): CachedIndex {
   const cache = indexCacheOf(db);
   const key = `${place.repositoryId}/${place.kind}/${place.platform}?${variantKey(kind, request)}`;
-  const kept = cache.current(key, indexGeneration(db, place));
+  const current = whileUnchanged<number>(db, "index generations").get(
+    `${place.repositoryId}/${place.kind}/${place.platform}`,
+    () => indexGeneration(db, place),
+  );
+  const kept = cache.current(key, current);
   if (kept !== undefined) return kept;
   fillIndexEntries(db, kind, place);
   // One snapshot: the generation the document is kept under is the one its rows had.
