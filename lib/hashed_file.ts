@@ -11,9 +11,10 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { sha256Hash } from "./builtins.ts";
+import type { Hash } from "node:crypto";
 
 /** A file being written and hashed, piece by piece, in order. */
 export interface HashedFile {
@@ -73,7 +74,9 @@ export async function openHashedFile(
   options: { offThread?: boolean; keep?: number; inMemory?: number } = {},
 ): Promise<HashedFile> {
   const keep = options.keep ?? 0;
-  if (options.inMemory !== undefined && keep === 0) return inMemory(path, options.inMemory);
+  if (options.inMemory !== undefined && keep === 0) {
+    return inMemory(path, options.inMemory, await sha256Hash());
+  }
   if (options.offThread && typeof Worker === "function") return openOnWorker(path, keep);
   return await openInThread(path, keep);
 }
@@ -85,8 +88,7 @@ export async function openHashedFile(
  * 1,000 `stat`s one after another take 50-80 ms, synchronously 3-13 ms), so
  * for a small egg the open, writes and close would cost more than the bytes.
  */
-function inMemory(path: string, limit: number): HashedFile {
-  const hash = createHash("sha256");
+function inMemory(path: string, limit: number, hash: Hash): HashedFile {
   const pieces: Uint8Array[] = [];
   let size = 0;
   return {
@@ -118,7 +120,7 @@ function inMemory(path: string, limit: number): HashedFile {
 }
 
 async function openInThread(path: string, keep: number): Promise<HashedFile> {
-  const hash = createHash("sha256");
+  const hash = await sha256Hash();
   const file = await open(path, OPEN_FLAGS, FILE_MODE);
   try {
     const buffer = new Uint8Array(Math.min(WRITE_BYTES * 4, Math.max(keep, 1)));

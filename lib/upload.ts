@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { sha256Hash } from "./builtins.ts";
 import { ChecksumMismatchError, ConflictError, HatcherError, NotFoundError } from "./errors.ts";
 import { sha256File } from "./formats/egg.ts";
 import { type Session, sessionJson, sessionRequest } from "./session.ts";
@@ -154,7 +154,7 @@ export async function uploadVerified(
   }
   if (sha256 === undefined && file.size < ASK_FIRST_BYTES) sha256 = await sha256File(file.path);
   const known = sha256;
-  const hash = known === undefined ? createHash("sha256") : undefined;
+  const hash = known === undefined ? await sha256Hash() : undefined;
   let sent = 0;
   const filePart = {
     name: "file",

@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { sha256Hash } from "../builtins.ts";
 import { HatcherError } from "../errors.ts";
 import { readArchiveEntry } from "./archive.ts";
 import {
@@ -497,7 +497,7 @@ export async function sha256File(
   path: string,
   onProgress?: (bytes: number) => void,
 ): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = await sha256Hash();
   let bytes = 0;
   try {
     // Small files in one read: a stream's set-up costs more than hashing them

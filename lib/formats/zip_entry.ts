@@ -7,7 +7,7 @@
  * @module
  */
 import type { FileHandle } from "node:fs/promises";
-import { inflateRawSync } from "node:zlib";
+import { nodeZlib } from "../builtins.ts";
 import { zip } from "../deps.ts";
 import { errorText, FormatProblem } from "./artefact.ts";
 import { type ArchiveLimits, CENTRAL_DIRECTORY_BYTES_PER_ENTRY } from "./archive.ts";
@@ -133,7 +133,7 @@ export async function readZipEntry(
   let data = raw;
   if (method === 8) {
     try {
-      data = inflateRawSync(raw, { maxOutputLength: maxEntryBytes });
+      data = (await nodeZlib()).inflateRawSync(raw, { maxOutputLength: maxEntryBytes });
     } catch (error) {
       if (error instanceof RangeError) {
         throw new FormatProblem(`${entryPath} inflates to more than ${maxEntryBytes} bytes`);

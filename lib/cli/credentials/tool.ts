@@ -6,8 +6,8 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
 import process from "node:process";
+import { nodeChildProcess } from "../../builtins.ts";
 
 /** What a finished tool run produced. */
 export interface ToolRun {
@@ -38,12 +38,13 @@ export function storeTimeoutMs(env: Record<string, string | undefined> = process
  * collects its output. Rejects with a {@linkcode ToolError} when the tool is
  * missing, may not be run, or outlives `timeoutMs` (it is then killed).
  */
-export function runTool(
+export async function runTool(
   command: string,
   args: readonly string[],
   options: { input?: string; timeoutMs: number },
 ): Promise<ToolRun> {
-  return new Promise((resolve, reject) => {
+  const { spawn } = await nodeChildProcess();
+  return await new Promise((resolve, reject) => {
     let child;
     try {
       child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
