@@ -107,6 +107,8 @@ export async function exportArtefacts(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const onEvent = options.onEvent ?? (() => {});
+  // Read while the server is asked: the inventory mostly waits on the network.
+  const previousRead = previousManifest(directory);
   // Names from the server become directories: one that cannot is left out, and said so.
   let records = (await serverInventory(session, options, onEvent)).filter((record) => {
     const why = unsafeLayout(record);
@@ -123,28 +125,45 @@ export async function exportArtefacts(
     alreadyThere = before - records.length;
   }
   await mkdir(directory, { recursive: true });
-  const previous = await previousManifest(directory);
+  const previous = await previousRead;
   const result: ExportResult = { downloaded: [], kept: [], alreadyThere, bytes: 0, manifest: "" };
   // Each file's modification time as this run leaves it, for the next run's quick check.
   const mtimes = new Map<string, number>();
   if (!options.manifestOnly) {
     const announced = new Set<string>();
-    const made = new Set<string>();
-    let done = 0;
-    await runPool(records, options.jobs ?? 4, async (record) => {
+    const announce = (record: ArtefactRecord) => {
       const place = `${record.kind} ${repositoryName(record)} ${record.platform}`;
-      if (!announced.has(place)) {
-        announced.add(place);
-        onEvent({
-          type: "exporting",
-          kind: record.kind,
-          repository: repositoryName(record),
-          platform: record.platform,
-        });
-      }
+      if (announced.has(place)) return;
+      announced.add(place);
+      onEvent({
+        type: "exporting",
+        kind: record.kind,
+        repository: repositoryName(record),
+        platform: record.platform,
+      });
+    };
+    let done = 0;
+    const progress = () =>
+      onEvent({ type: "progress", done: ++done, total: records.length, bytes: result.bytes });
+    // First what the previous export vouches for, without a wait: a second export of
+    // a thousand unchanged files is a thousand stats.
+    const toFetch: Array<{ record: ArtefactRecord; relative: string }> = [];
+    for (const record of records) {
+      announce(record);
       const relative = layoutPath(record, session.apiVersion);
+      const unchanged = quickCheck(join(directory, relative), record, previous.get(relative));
+      if (unchanged === undefined) {
+        toFetch.push({ record, relative });
+        continue;
+      }
+      result.kept.push(record);
+      mtimes.set(relative, unchanged);
+      progress();
+    }
+    const made = new Set<string>();
+    await runPool(toFetch, options.jobs ?? 4, async ({ record, relative }) => {
       const path = join(directory, relative);
-      const kept = await contentTime(path, record, previous.get(relative));
+      const kept = await hashedContentTime(path, record);
       if (kept !== undefined) {
         result.kept.push(record);
         mtimes.set(relative, kept);
@@ -158,7 +177,7 @@ export async function exportArtefacts(
         (file.downloaded ? result.downloaded : result.kept).push(record);
         mtimes.set(relative, statSync(file.path).mtimeMs);
       }
-      onEvent({ type: "progress", done: ++done, total: records.length, bytes: result.bytes });
+      progress();
     });
   }
   const manifest = buildManifest(records, {
@@ -171,18 +190,39 @@ export async function exportArtefacts(
   return result;
 }
 
+type PreviousEntry = { sha256: string; size: number; mtimeMs?: number };
+
 /**
- * The modification time of `path` when it already holds the record's bytes,
- * else undefined: its size, then either the previous export's word for it
- * (same checksum, size and modification time, as rsync's quick check) or
- * its SHA-256. The quick check is synchronous: a second export of a
- * thousand files is a thousand `stat`s, each a few microseconds that way
- * and 40-80 µs through the runtime's thread pool.
+ * The modification time of `path` when the previous export vouches for its
+ * content (same checksum, size and modification time, as rsync's quick
+ * check), else undefined. Synchronous: a `stat` takes a few microseconds
+ * that way and 40-80 µs through the runtime's thread pool.
  */
-async function contentTime(
+function quickCheck(
   path: string,
   record: ArtefactRecord,
-  previous: { sha256: string; size: number; mtimeMs?: number } | undefined,
+  previous: PreviousEntry | undefined,
+): number | undefined {
+  if (previous?.sha256 !== record.sha256 || previous.size !== record.size) return undefined;
+  let info: Stats;
+  try {
+    info = statSync(path);
+  } catch {
+    return undefined;
+  }
+  return info.isFile() && info.size === record.size && info.mtimeMs === previous.mtimeMs
+    ? info.mtimeMs
+    : undefined;
+}
+
+/**
+ * The modification time of `path` when it already holds the record's bytes
+ * by their SHA-256 (a file the previous export did not vouch for), else
+ * undefined.
+ */
+async function hashedContentTime(
+  path: string,
+  record: ArtefactRecord,
 ): Promise<number | undefined> {
   let info: Stats;
   try {
@@ -191,20 +231,12 @@ async function contentTime(
     return undefined;
   }
   if (!info.isFile() || info.size !== record.size) return undefined;
-  if (
-    previous?.sha256 === record.sha256 && previous.size === info.size &&
-    previous.mtimeMs === info.mtimeMs
-  ) {
-    return info.mtimeMs;
-  }
   const sha256 = await sha256File(path).catch(() => undefined);
   return sha256 === record.sha256 ? info.mtimeMs : undefined;
 }
 
 /** The entries of the manifest an earlier export left in `directory`, by path. */
-async function previousManifest(
-  directory: string,
-): Promise<Map<string, { sha256: string; size: number; mtimeMs?: number }>> {
+async function previousManifest(directory: string): Promise<Map<string, PreviousEntry>> {
   try {
     const manifest = await readManifest(join(directory, MANIFEST_FILE));
     return new Map(manifest.artefacts.map((entry) => [entry.path, entry]));
