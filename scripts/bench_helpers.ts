@@ -94,3 +94,31 @@ export async function timed(argv: string[], serverPid: number): Promise<Timed> {
   await Deno.remove(report);
   return { seconds, peakRssKb, userSeconds, kernelSeconds, serverSeconds };
 }
+
+/**
+ * Prints each run's wall time, its CPU time and the server's, and the floor
+ * the two CPUs set on a machine whose cores they share: (client + server) /
+ * cores. Returns the floors (medians) by name.
+ */
+export function printCpuTable(results: Record<string, Timed[]>): Record<string, number> {
+  const cores = navigator.hardwareConcurrency;
+  print(
+    `\nCPU per run (medians; ${cores} cores, shared with the server)\n` +
+      "| run | wall s | client CPU s | server CPU s | floor s = (client + server) / cores |\n" +
+      "|---|---|---|---|---|\n",
+  );
+  const floors: Record<string, number> = {};
+  for (const [name, runs] of Object.entries(results)) {
+    const client = runs.map((r) => r.userSeconds + r.kernelSeconds);
+    const server = runs.map((r) => r.serverSeconds);
+    floors[name] = median(
+      runs.map((r) => (r.userSeconds + r.kernelSeconds + r.serverSeconds) / cores),
+    );
+    print(
+      `| ${name} | ${median(runs.map((r) => r.seconds)).toFixed(2)} | ${
+        median(client).toFixed(2)
+      } | ${median(server).toFixed(2)} | ${floors[name]!.toFixed(2)} |\n`,
+    );
+  }
+  return floors;
+}

@@ -29,7 +29,14 @@ import {
 import { writeEgg } from "../tests/helpers/eggs.ts";
 import { runtimeJson, writeRuntime } from "../tests/helpers/runtimes.ts";
 import { type RunningServer, startServer } from "../tests/helpers/server.ts";
-import { inAlternatingRounds, median, print, type Timed, timed } from "./bench_helpers.ts";
+import {
+  inAlternatingRounds,
+  median,
+  print,
+  printCpuTable,
+  type Timed,
+  timed,
+} from "./bench_helpers.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -58,11 +65,26 @@ async function server(): Promise<{ server: RunningServer; token: string }> {
   return { server: started, token: (await createToken(session, "bench")).token };
 }
 
-/** Data requests (downloads, uploads) in a server's log since `from`. */
-function dataRequests(server: RunningServer, from: number): number {
-  return server.stderrText().slice(from).split("\n").filter((line) =>
-    /^GET \/api\/v1\/json\/data\/|^POST \/api\/v1\/json\/data\/.*\/upload /.test(line)
-  ).length;
+/** Requests in a server's log since `from`: all of them, and the data ones (downloads, uploads). */
+function requestsSince(server: RunningServer, from: number): { data: number; all: number } {
+  const lines = server.stderrText().slice(from).split("\n").filter((line) =>
+    /^[A-Z]+ \/api\//.test(line)
+  );
+  return {
+    data:
+      lines.filter((line) =>
+        /^GET \/api\/v1\/json\/data\/|^POST \/api\/v1\/json\/data\/.*\/upload /.test(line)
+      ).length,
+    all: lines.length,
+  };
+}
+
+/** Requests of both servers, added up. */
+function bothSides(
+  a: { data: number; all: number },
+  b: { data: number; all: number },
+): { data: number; all: number } {
+  return { data: a.data + b.data, all: a.all + b.all };
 }
 
 const work = await Deno.makeTempDir({ prefix: "hatcher-bench-sync-" });
@@ -89,11 +111,12 @@ try {
   const artefacts = eggCount + runtimeCount;
   const from = ["-u", source.server.url, "-t", source.token, "-q"];
 
-  const results = new Map<string, { runs: Timed[]; data: number[] }>();
-  const record = (name: string, run: Timed, data: number) => {
-    const entry = results.get(name) ?? { runs: [], data: [] };
+  const results = new Map<string, { runs: Timed[]; data: number[]; all: number[] }>();
+  const record = (name: string, run: Timed, requests: { data: number; all: number }) => {
+    const entry = results.get(name) ?? { runs: [], data: [], all: [] };
     entry.runs.push(run);
-    entry.data.push(data);
+    entry.data.push(requests.data);
+    entry.all.push(requests.all);
     results.set(name, entry);
   };
 
@@ -104,7 +127,7 @@ try {
     const dir = join(work, `export-${fresh++}`);
     const logged = source.server.stderrText().length;
     const run = await timed(cli([...from, "export", "--jobs", jobs, dir]), source.server.pid);
-    if (counted) record(`first export, --jobs ${jobs}`, run, dataRequests(source.server, logged));
+    if (counted) record(`first export, --jobs ${jobs}`, run, requestsSince(source.server, logged));
     if (jobs === "1") await Deno.remove(dir, { recursive: true });
     else {
       if (exported) await Deno.remove(exported, { recursive: true });
@@ -114,7 +137,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     const logged = source.server.stderrText().length;
     const run = await timed(cli([...from, "export", exported]), source.server.pid);
-    record("second export (nothing new)", run, dataRequests(source.server, logged));
+    record("second export (nothing new)", run, requestsSince(source.server, logged));
   }
 
   // Import into an empty server, then again; mirror into another, then again.
@@ -126,13 +149,13 @@ try {
     record(
       "import into an empty server",
       await timed(cli([...to, "import", "--create-missing", exported]), into.server.pid),
-      dataRequests(into.server, logged),
+      requestsSince(into.server, logged),
     );
     logged = into.server.stderrText().length;
     record(
       "second import (nothing new)",
       await timed(cli([...to, "import", exported]), into.server.pid),
-      dataRequests(into.server, logged),
+      requestsSince(into.server, logged),
     );
     const mirrorTarget = await server();
     targets.push(mirrorTarget);
@@ -155,7 +178,10 @@ try {
     record(
       "mirror into an empty server",
       first,
-      dataRequests(source.server, sourceLogged) + dataRequests(mirrorTarget.server, logged),
+      bothSides(
+        requestsSince(source.server, sourceLogged),
+        requestsSince(mirrorTarget.server, logged),
+      ),
     );
     sourceLogged = source.server.stderrText().length;
     logged = mirrorTarget.server.stderrText().length;
@@ -163,7 +189,10 @@ try {
     record(
       "second mirror (nothing new)",
       second,
-      dataRequests(source.server, sourceLogged) + dataRequests(mirrorTarget.server, logged),
+      bothSides(
+        requestsSince(source.server, sourceLogged),
+        requestsSince(mirrorTarget.server, logged),
+      ),
     );
     for (const done of targets.splice(0)) await done.server[Symbol.asyncDispose]();
   }
@@ -173,19 +202,28 @@ try {
       `${rounds} rounds, medians; the CLI as ${
         useBinary ? "the linux binary" : "deno run cli.ts"
       }:\n\n` +
-      "| run | seconds | artefacts/s | data requests | peak RSS |\n|---|---|---|---|---|\n",
+      "| run | seconds | artefacts/s | data requests | all requests | peak RSS |\n" +
+      "|---|---|---|---|---|---|\n",
   );
-  for (const [name, { runs, data }] of results) {
+  for (const [name, { runs, data, all }] of results) {
     const seconds = median(runs.map((run) => run.seconds));
     const rss = Math.max(...runs.map((run) => run.peakRssKb)) / 1024;
     print(
       `| ${name} | ${seconds.toFixed(2)} | ${(artefacts / seconds).toFixed(0)} | ` +
-        `${median(data)} | ${rss.toFixed(0)} MB |\n`,
+        `${median(data)} | ${median(all)} | ${rss.toFixed(0)} MB |\n`,
     );
   }
+  // The server's CPU is the one the run talked to (the target's for import and mirror).
+  const floors = printCpuTable(
+    Object.fromEntries([...results].map(([name, { runs }]) => [name, runs])),
+  );
   const jobs4 = median(results.get("first export, --jobs 4")!.runs.map((run) => run.seconds));
   const jobs1 = median(results.get("first export, --jobs 1")!.runs.map((run) => run.seconds));
-  print(`\n--jobs 4 / --jobs 1 export speed-up: ${(jobs1 / jobs4).toFixed(2)}x\n`);
+  print(
+    `\n--jobs 4 / --jobs 1 export speed-up: ${(jobs1 / jobs4).toFixed(2)}x ` +
+      `(at most ${(jobs1 / floors["first export, --jobs 4"]!).toFixed(2)}x: ` +
+      "--jobs 1's time over --jobs 4's CPU floor)\n",
+  );
   for (
     const [first, second] of [
       ["first export, --jobs 4", "second export (nothing new)"],

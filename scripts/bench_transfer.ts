@@ -17,14 +17,22 @@
  * are reported.
  *
  * Run: `deno task bench:transfer [--size-mb 1024] [--small 500] [--rounds 5]
- * [--baseline OTHER_CHECKOUT/cli.ts] [--downloads-only]`
+ * [--baseline OTHER_CHECKOUT/cli.ts] [--baseline-binary OTHER_BUILD/hatcher-linux-x64]
+ * [--downloads-only]`
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { writeEgg } from "../tests/helpers/eggs.ts";
-import { inAlternatingRounds, median, print, type Timed, timed } from "./bench_helpers.ts";
+import {
+  inAlternatingRounds,
+  median,
+  print,
+  printCpuTable,
+  type Timed,
+  timed,
+} from "./bench_helpers.ts";
 import { startServer } from "../tests/helpers/server.ts";
 import {
   createOrganization,
@@ -45,6 +53,9 @@ const { values } = parseArgs({
     // Another checkout's cli.ts, e.g. a `git worktree` of an older commit:
     // its downloads race in the same rounds, for a before/after ratio.
     baseline: { type: "string" },
+    // Another build of the binary (an older commit's, other build options): it races
+    // the binary in the same rounds.
+    "baseline-binary": { type: "string" },
   },
 });
 const sizeBytes = Number(values["size-mb"]) * 1024 * 1024;
@@ -98,25 +109,7 @@ function sha256Seconds(bytes: number): number {
  * that long it is CPU-bound: only less CPU per byte makes it faster.
  */
 function printCpuBudget(results: Record<string, Timed[]>, size: number): void {
-  const cores = navigator.hardwareConcurrency;
-  print(
-    `\nCPU per run (medians; ${cores} cores, shared with the server)\n` +
-      "| run | wall s | client CPU s | server CPU s | floor s = (client + server) / cores |\n" +
-      "|---|---|---|---|---|\n",
-  );
-  const floors: Record<string, number> = {};
-  for (const [name, runs] of Object.entries(results)) {
-    const client = runs.map((r) => r.userSeconds + r.kernelSeconds);
-    const server = runs.map((r) => r.serverSeconds);
-    floors[name] = median(
-      runs.map((r) => (r.userSeconds + r.kernelSeconds + r.serverSeconds) / cores),
-    );
-    print(
-      `| ${name} | ${median(runs.map((r) => r.seconds)).toFixed(2)} | ${
-        median(client).toFixed(2)
-      } | ${median(server).toFixed(2)} | ${floors[name]!.toFixed(2)} |\n`,
-    );
-  }
+  const floors = printCpuTable(results);
   const curlWall = median(results["curl download"]!.map((r) => r.seconds));
   print(
     `\nSHA-256 of ${(size / 1e6).toFixed(0)} MB in memory: ${sha256Seconds(size).toFixed(2)} s. ` +
@@ -195,8 +188,19 @@ try {
     downloads.push(["baseline download", [...baseline, ...download, join(work, "old.egg")]]);
     uploads.push(["baseline upload", [...baseline, "eggs", "upload", "--force", ...TARGET, big]]);
   }
+  const baselineBinary = values["baseline-binary"];
+  if (baselineBinary) {
+    downloads.push([
+      "baseline-binary download",
+      [baselineBinary, "-u", server.url, "-t", token, ...download, join(work, "ob.egg")],
+    ]);
+    uploads.push([
+      "baseline-binary upload",
+      [baselineBinary, "-u", server.url, "-t", token, "eggs", "upload", "--force", ...TARGET, big],
+    ]);
+  }
   const removeDownloads = async () => {
-    for (const output of ["h.egg", "c.egg", "b.egg", "old.egg"]) {
+    for (const output of ["h.egg", "c.egg", "b.egg", "old.egg", "ob.egg"]) {
       await Deno.remove(join(work, output)).catch(() => {});
     }
   };
@@ -233,6 +237,16 @@ try {
     ]);
   }
   if (values.baseline) rows.push(["download, baseline", "baseline", "download"]);
+  if (baselineBinary) {
+    if (!values["downloads-only"]) {
+      rows.splice(rows.findIndex(([label]) => label === "download"), 0, [
+        "upload, baseline binary",
+        "baseline-binary",
+        "upload",
+      ]);
+    }
+    rows.push(["download, baseline binary", "baseline-binary", "download"]);
+  }
   for (const [label, tool, kind] of rows) {
     const h = seconds(`${tool} ${kind}`);
     const c = seconds(`curl ${kind}`);

@@ -3,7 +3,8 @@
  *
  * 1. `deno bundle cli.ts` → `dist/hatcher.mjs` (ESM, npm packages inlined), then
  *    checks that it prints the version under both `node` and `deno run`;
- * 2. `bun build --compile --minify --bytecode` of that bundle for each target →
+ * 2. `bun build --compile --minify --bytecode --compile-jit-policy=N` of that
+ *    bundle for each target →
  *    `dist/hatcher-<os>-<arch>[.exe]` (retried without `--bytecode` if bun
  *    refuses it for a target), running the one that matches this machine (and
  *    linux-arm64 under qemu-user where it is installed);
@@ -159,12 +160,24 @@ async function hasQemuArm64(): Promise<boolean> {
   }
 }
 
+/**
+ * How many times more reluctant than usual the binary's JIT is to compile.
+ * A command is short: at the usual thresholds the JIT compiles code that runs
+ * a few hundred times (one per index request of an export) and is done before
+ * the compiled code pays back. Measured with a second export of 1,000 eggs
+ * (about 210 index requests): 10 cut the CPU time by a quarter and the time
+ * by 6%; long transfers, whose hot loops still reach the JIT, kept their
+ * speed (docs/benchmarks.md).
+ */
+export const JIT_POLICY = 10;
+
 async function compile(target: Target): Promise<Built> {
   const file = binaryName(target);
   const base = [
     "build",
     "--compile",
     "--minify",
+    `--compile-jit-policy=${JIT_POLICY}`,
     join(DIST, BUNDLE),
     `--target=bun-${target}`,
     "--outfile",
