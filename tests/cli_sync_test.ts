@@ -194,6 +194,50 @@ Deno.test("export, import into an empty server, diff: a round trip of every kind
   });
 });
 
+Deno.test("a second export trusts only unchanged files: a changed one is fetched, a touched one hashed", async () => {
+  await withTempDir(async (dir) => {
+    await using source = await populatedSource(join(dir, "files"));
+    const token = await tokenOf(source, ROOT.email, ROOT.password);
+    const out = join(dir, "export");
+    ok(await runCli(["-u", source.url, "-t", token, "export", out]));
+    const egg = (name: string) => join(out, "v1/acme/dev/rh7-x86_64/eggs", name);
+
+    // Same size, other bytes: its time changed, its hash does not match.
+    const changed = egg("cp311/numpy-1.26.4-1.egg");
+    const bytes = await Deno.readFile(changed);
+    bytes[bytes.length - 1] = bytes.at(-1)! ^ 0xff;
+    await Deno.writeFile(changed, bytes);
+    // Intact, but its time is not the one the manifest has: hashed, kept.
+    const touched = egg("cp27/old-1.0-1.egg");
+    await Deno.utime(touched, new Date(), new Date(Date.now() + 5_000));
+    await Deno.remove(egg("none/mkl-2021.4.0-1.egg"));
+
+    const logged = source.stderrText().length;
+    const again = ok(await runCli(["-u", source.url, "-t", token, "export", out]));
+    assert.match(again, /\(2 downloaded, \d+ bytes; 5 already there\)/);
+    assert.deepEqual(dataRequests(source, logged).map((line) => line.split(" ")[1]).sort(), [
+      "/api/v1/json/data/acme/dev/rh7-x86_64/cp311/eggs/numpy/1.26.4-1",
+      "/api/v1/json/data/acme/dev/rh7-x86_64/none/eggs/mkl/2021.4.0-1",
+    ]);
+    const manifest = JSON.parse(await Deno.readTextFile(join(out, "MANIFEST.json")));
+    for (const entry of manifest.artefacts) {
+      assert.equal(await sha256File(join(out, entry.path)), entry.sha256, entry.path);
+      assert.equal(
+        (await Deno.stat(join(out, entry.path))).mtime?.getTime(),
+        Math.floor(entry.mtimeMs),
+      );
+    }
+
+    // The manifest now vouches for all of them, the touched one too.
+    const third = source.stderrText().length;
+    assert.match(
+      ok(await runCli(["-u", source.url, "-t", token, "export", out])),
+      /\(0 downloaded, 0 bytes; 7 already there\)/,
+    );
+    assert.deepEqual(dataRequests(source, third), []);
+  });
+});
+
 Deno.test("filters by kind, repository and platform; the original's singular spellings", async () => {
   await withTempDir(async (dir) => {
     await using source = await populatedSource(join(dir, "files"));

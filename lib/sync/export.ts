@@ -8,7 +8,7 @@
  * @module
  */
 import { type Stats, statSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { sha256File } from "../formats/egg.ts";
 import { runPool } from "../pool.ts";
@@ -21,7 +21,7 @@ import {
   layoutPath,
   type Manifest,
   MANIFEST_FILE,
-  readManifest,
+  parseManifest,
   recordKey,
   repositoryName,
   unsafeLayout,
@@ -107,8 +107,10 @@ export async function exportArtefacts(
   options: ExportOptions = {},
 ): Promise<ExportResult> {
   const onEvent = options.onEvent ?? (() => {});
-  // Read while the server is asked: the inventory mostly waits on the network.
-  const previousRead = previousManifest(directory);
+  // Read while the server is asked; parsed after, so as not to hold up the first requests.
+  const previousText = options.manifestOnly
+    ? Promise.resolve(undefined)
+    : readFile(join(directory, MANIFEST_FILE), "utf8").catch(() => undefined);
   // Names from the server become directories: one that cannot is left out, and said so.
   let records = (await serverInventory(session, options, onEvent)).filter((record) => {
     const why = unsafeLayout(record);
@@ -125,11 +127,11 @@ export async function exportArtefacts(
     alreadyThere = before - records.length;
   }
   await mkdir(directory, { recursive: true });
-  const previous = await previousRead;
   const result: ExportResult = { downloaded: [], kept: [], alreadyThere, bytes: 0, manifest: "" };
   // Each file's modification time as this run leaves it, for the next run's quick check.
   const mtimes = new Map<string, number>();
   if (!options.manifestOnly) {
+    const previous = previousEntries(directory, await previousText);
     const announced = new Set<string>();
     const announce = (record: ArtefactRecord) => {
       const place = `${record.kind} ${repositoryName(record)} ${record.platform}`;
@@ -186,7 +188,7 @@ export async function exportArtefacts(
     withData: !options.manifestOnly,
   });
   for (const entry of manifest.artefacts) entry.mtimeMs = mtimes.get(entry.path);
-  result.manifest = await writeManifest(directory, manifest);
+  result.manifest = writeManifest(directory, manifest);
   return result;
 }
 
@@ -204,13 +206,13 @@ function quickCheck(
   previous: PreviousEntry | undefined,
 ): number | undefined {
   if (previous?.sha256 !== record.sha256 || previous.size !== record.size) return undefined;
-  let info: Stats;
+  let info: Stats | undefined;
   try {
-    info = statSync(path);
+    info = statSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
-  return info.isFile() && info.size === record.size && info.mtimeMs === previous.mtimeMs
+  return info?.isFile() && info.size === record.size && info.mtimeMs === previous.mtimeMs
     ? info.mtimeMs
     : undefined;
 }
@@ -236,9 +238,10 @@ async function hashedContentTime(
 }
 
 /** The entries of the manifest an earlier export left in `directory`, by path. */
-async function previousManifest(directory: string): Promise<Map<string, PreviousEntry>> {
+function previousEntries(directory: string, text: string | undefined): Map<string, PreviousEntry> {
+  if (text === undefined) return new Map();
   try {
-    const manifest = await readManifest(join(directory, MANIFEST_FILE));
+    const manifest = parseManifest(text, join(directory, MANIFEST_FILE));
     return new Map(manifest.artefacts.map((entry) => [entry.path, entry]));
   } catch {
     return new Map();

@@ -96,30 +96,34 @@ export async function serverInventory(
   filters: SyncFilters = {},
   onEvent: (event: SyncEvent) => void = () => {},
 ): Promise<ArtefactRecord[]> {
-  const readable = (await listUserRepositories(session))
+  // The filters are checked before anything is asked.
+  for (const name of filters.repositories ?? []) parseRepositoryName(name);
+  const wantedPlatforms = filters.platforms?.length ? canonicalPlatforms(filters.platforms) : [];
+  const kinds = wanted(
+    filters.kinds,
+    session.apiVersion === 0 ? ARTEFACT_KINDS.filter((kind) => kind !== "bundles") : ARTEFACT_KINDS,
+  );
+  // Three independent questions: asked together, one round trip.
+  const [accessible, serverPlatforms, tags] = await Promise.all([
+    listUserRepositories(session),
+    listPlatforms(session),
+    kinds.includes("eggs") ? listPythonTags(session) : Promise.resolve([]),
+  ]);
+  const readable = accessible
     .filter((repository) => repository.access !== "read_index")
     .map((repository) => repository.name);
   const repositories = filters.repositories?.length ? [...filters.repositories] : readable;
   for (const name of repositories) {
-    parseRepositoryName(name);
     if (!readable.includes(name)) {
       onEvent({ type: "warning", message: `No repository '${name}' that you can read: skipped` });
     }
   }
-  const serverPlatforms = await listPlatforms(session);
-  const platforms = filters.platforms?.length
-    ? canonicalPlatforms(filters.platforms)
-    : serverPlatforms;
+  const platforms = wantedPlatforms.length ? wantedPlatforms : serverPlatforms;
   for (const platform of platforms) {
     if (!serverPlatforms.includes(platform)) {
       onEvent({ type: "warning", message: `The server has no platform '${platform}': skipped` });
     }
   }
-  const kinds = wanted(
-    filters.kinds,
-    session.apiVersion === 0 ? ARTEFACT_KINDS.filter((kind) => kind !== "bundles") : ARTEFACT_KINDS,
-  );
-  const tags = kinds.includes("eggs") ? await listPythonTags(session) : [];
   // One index per item: eggs have one per Python tag.
   const indices = repositories.filter((name) => readable.includes(name)).flatMap((name) =>
     platforms.filter((platform) => serverPlatforms.includes(platform)).flatMap((platform) =>
