@@ -1,7 +1,8 @@
 /**
- * Serves a stored file as a download, streamed from disk: strong ETag, one
- * `Range` (RFC 9110 §14) so hatcher can resume a broken transfer, and
- * `If-Range` so a resumed transfer never mixes two versions of a file.
+ * Serves a stored file as a download (a small one read whole, a large one
+ * streamed from disk): strong ETag, one `Range` (RFC 9110 §14) so hatcher can
+ * resume a broken transfer, and `If-Range` so a resumed transfer never mixes
+ * two versions of a file.
  */
 import { HttpError } from "./http.ts";
 
@@ -76,24 +77,80 @@ function fileBody(file: Deno.FsFile, length: number): ReadableStream<Uint8Array>
   });
 }
 
+/**
+ * Files at most this large are read whole and synchronously: for a small egg
+ * the asynchronous open, stat and read and a stream's machinery cost more
+ * than its bytes (1,000 eggs of 700 bytes, 8 at a time: 220-420 µs of server
+ * CPU per download before, 180-270 µs after). Small enough that a read from
+ * a cold disk holds up other requests only briefly.
+ */
+const READ_WHOLE_MAX_BYTES = 64 * 1024;
+
+/** A stored file, opened: its size, and its bytes from an offset. */
+interface StoredFile {
+  size: number;
+  body(start: number, length: number): Promise<BodyInit>;
+  close(): void;
+}
+
+function openStored(path: string, filename: string): StoredFile {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      // A row without its file: the store was damaged behind the server's back.
+      throw new HttpError(500, `The stored file of ${filename} is missing`);
+    }
+    throw error;
+  }
+  const close = () => {
+    try {
+      file.close();
+    } catch { /* already closed */ }
+  };
+  try {
+    // The size on disk, not the recorded one, so Content-Length always matches what is sent.
+    const { size } = file.statSync();
+    if (size > READ_WHOLE_MAX_BYTES) {
+      return {
+        size,
+        body: async (start, length) => {
+          await file.seek(start, Deno.SeekMode.Start);
+          return fileBody(file, length);
+        },
+        close,
+      };
+    }
+    const bytes = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const read = file.readSync(bytes.subarray(filled));
+      if (read === null) break;
+      filled += read;
+    }
+    close();
+    // The file shrank under us: the client sees a short body, as from a stream.
+    const whole = bytes.subarray(0, filled);
+    return {
+      size,
+      body: (start, length) => Promise.resolve(whole.subarray(start, start + length)),
+      close: () => {},
+    };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
 export async function fileDownload(
   request: Request,
   path: string,
   options: DownloadOptions,
 ): Promise<Response> {
-  let file: Deno.FsFile;
+  const file = openStored(path, options.filename);
   try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      // A row without its file: the store was damaged behind the server's back.
-      throw new HttpError(500, `The stored file of ${options.filename} is missing`);
-    }
-    throw error;
-  }
-  try {
-    // The size on disk, not the recorded one, so Content-Length always matches what is sent.
-    const { size } = await file.stat();
+    const { size } = file;
     const etag = `"${options.sha256}"`;
     const headers: Record<string, string> = {
       "content-type": "application/octet-stream",
@@ -112,14 +169,13 @@ export async function fileDownload(
       });
     }
     if (range === null) {
-      return new Response(fileBody(file, size), {
+      return new Response(await file.body(0, size), {
         status: 200,
         headers: { ...headers, "content-length": String(size) },
       });
     }
     const length = range.end - range.start + 1;
-    await file.seek(range.start, Deno.SeekMode.Start);
-    return new Response(fileBody(file, length), {
+    return new Response(await file.body(range.start, length), {
       status: 206,
       headers: {
         ...headers,
@@ -128,9 +184,7 @@ export async function fileDownload(
       },
     });
   } catch (error) {
-    try {
-      file.close();
-    } catch { /* already closed */ }
+    file.close();
     throw error;
   }
 }

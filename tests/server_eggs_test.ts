@@ -335,6 +335,41 @@ Deno.test("eggs: upload, download, ranges, index, metadata, overwrite, re-index,
       }
     });
 
+    await t.step("a small egg, read whole: the same bytes, headers and ranges", async () => {
+      const tinyPath = await writeEgg(work, { name: "tiny", version: "1.0" });
+      const tiny = await Deno.readFile(tinyPath);
+      expectStatus(await upload(server, tinyPath), 201);
+      const path = `/data/${eggPath("tiny", "1.0-1")}`;
+      const whole = await download(server, path, { as: READER });
+      assert.equal(whole.status, 200);
+      assert.deepEqual(whole.bytes, tiny);
+      assert.equal(whole.headers.get("content-length"), String(tiny.length));
+      assert.equal(whole.headers.get("etag"), `"${sha256(tiny)}"`);
+      assert.equal(whole.headers.get("accept-ranges"), "bytes");
+      const size = tiny.length;
+      for (
+        const [range, start, end] of [
+          ["bytes=0-9", 0, 9],
+          ["bytes=100-", 100, size - 1],
+          ["bytes=-50", size - 50, size - 1],
+          [`bytes=5-${size + 100}`, 5, size - 1],
+        ] as Array<[string, number, number]>
+      ) {
+        const reply = await download(server, path, { headers: { range } });
+        assert.equal(reply.status, 206, range);
+        assert.equal(reply.headers.get("content-range"), `bytes ${start}-${end}/${size}`);
+        assert.deepEqual(reply.bytes, tiny.subarray(start, end + 1), range);
+      }
+      const unsatisfiable = await download(server, path, { headers: { range: `bytes=${size}-` } });
+      assert.equal(unsatisfiable.status, 416);
+      const head = await download(server, path, { method: "HEAD" });
+      assert.equal(head.status, 200);
+      assert.equal(head.bytes.length, 0);
+      assert.equal(head.headers.get("content-length"), String(size));
+      // Gone again: the steps below count the eggs of the index.
+      expectStatus(await call(server, "DELETE", path, { as: UPLOADER }), 204);
+    });
+
     await t.step("index: compatible tags and untagged eggs, enabled only", async () => {
       const eggs: Array<[EggSpecInput, string]> = [
         [{ name: "six", version: "1.16.0", ...PURE }, ""],
