@@ -173,32 +173,20 @@ try {
   const binary = join(root, "dist", "hatcher-linux-x64");
   const hasBinary = Deno.build.os === "linux" && Deno.build.arch === "x86_64" &&
     await Deno.stat(binary).then(() => true, () => false);
-  if (hasBinary) {
-    downloads.push([
-      "binary download",
-      [binary, "-u", server.url, "-t", token, ...download, join(work, "b.egg")],
-    ]);
-    uploads.push([
-      "binary upload",
-      [binary, "-u", server.url, "-t", token, "eggs", "upload", "--force", ...TARGET, big],
-    ]);
-  }
+  /** A build of the binary racing in both phases; its download is saved as `output`. */
+  const raceBinary = (name: string, file: string, output: string) => {
+    const login = [file, "-u", server.url, "-t", token];
+    downloads.push([`${name} download`, [...login, ...download, join(work, output)]]);
+    uploads.push([`${name} upload`, [...login, "eggs", "upload", "--force", ...TARGET, big]]);
+  };
+  if (hasBinary) raceBinary("binary", binary, "b.egg");
   if (values.baseline) {
     const baseline = [...hatcher.slice(0, 4), values.baseline, ...hatcher.slice(5)];
     downloads.push(["baseline download", [...baseline, ...download, join(work, "old.egg")]]);
     uploads.push(["baseline upload", [...baseline, "eggs", "upload", "--force", ...TARGET, big]]);
   }
   const baselineBinary = values["baseline-binary"];
-  if (baselineBinary) {
-    downloads.push([
-      "baseline-binary download",
-      [baselineBinary, "-u", server.url, "-t", token, ...download, join(work, "ob.egg")],
-    ]);
-    uploads.push([
-      "baseline-binary upload",
-      [baselineBinary, "-u", server.url, "-t", token, "eggs", "upload", "--force", ...TARGET, big],
-    ]);
-  }
+  if (baselineBinary) raceBinary("baseline-binary", baselineBinary, "ob.egg");
   const removeDownloads = async () => {
     for (const output of ["h.egg", "c.egg", "b.egg", "old.egg", "ob.egg"]) {
       await Deno.remove(join(work, output)).catch(() => {});
