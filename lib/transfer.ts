@@ -24,28 +24,36 @@ export type ProgressCallback = (done: number, total: number | undefined) => void
 
 /**
  * A file as a pull-based stream: a chunk is read only when the consumer (the
- * HTTP client) asks for one, so a slow network never fills memory.
+ * HTTP client) asks for one, so a slow network never fills memory. With its
+ * `size`, the stream ends after that many bytes (a body's announced length
+ * holds even if the file grew) and no buffer is larger than what is left: a
+ * 1 MiB buffer, cleared, for each of a thousand small uploads was a fifth of
+ * a batch's client CPU.
  */
 export function fileStream(
   path: string,
   onChunk?: (chunk: Uint8Array) => void,
+  size?: number,
 ): ReadableStream<Uint8Array> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let left = size;
+  const end = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    await handle!.close();
+    controller.close();
+  };
   return new ReadableStream<Uint8Array>({
-    async start() {
+    async start(controller) {
       handle = await open(path, "r");
+      if (left === 0) await end(controller);
     },
     async pull(controller) {
-      const buffer = new Uint8Array(CHUNK_BYTES);
-      const { bytesRead } = await handle!.read(buffer, 0, CHUNK_BYTES, null);
-      if (bytesRead === 0) {
-        await handle!.close();
-        controller.close();
-        return;
-      }
+      const buffer = new Uint8Array(pieceSize(left));
+      const { bytesRead } = await handle!.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return await end(controller);
       const chunk = buffer.subarray(0, bytesRead);
       onChunk?.(chunk);
       controller.enqueue(chunk);
+      if (left !== undefined && (left -= bytesRead) === 0) await end(controller);
     },
     async cancel() {
       await handle?.close();

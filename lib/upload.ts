@@ -164,7 +164,7 @@ export async function uploadVerified(
       hash?.update(chunk);
       sent += chunk.byteLength;
       request.onProgress?.(sent, file.size);
-    }),
+    }, file.size),
   };
   const body = multipartBody(
     known !== undefined

@@ -246,7 +246,9 @@ export async function importArtefacts(
   const groups = new Map<string, CheckedRecord[]>();
   for (const record of pending) {
     const key = `${repositoryName(record)}\0${record.platform}`;
-    groups.set(key, [...(groups.get(key) ?? []), record]);
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
   }
   for (const group of groups.values()) {
     const first = group[0]!;
