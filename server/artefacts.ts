@@ -440,9 +440,12 @@ export function enableArtefacts(
   }
   const wanted = JSON.stringify([...distinct.keys()].map((text) => JSON.parse(text)));
   return inTransaction(db, () => {
-    const found = db.prepare(
+    // CROSS JOIN keeps the keys outside, each looked up in artefacts_identity: with a
+    // plain JOIN SQLite walked the place's rows and every key for each (1,000 eggs: 450 ms).
+    const found = statement(
+      db,
       "SELECT a.id, a.name, a.full_version, COALESCE(a.python_tag, 'none') AS tag " +
-        "FROM json_each(?) AS k JOIN artefacts AS a ON a.repository_id = ? AND a.kind = ? " +
+        "FROM json_each(?) AS k CROSS JOIN artefacts AS a ON a.repository_id = ? AND a.kind = ? " +
         "AND a.platform = ? AND a.name = json_extract(k.value, '$[0]') " +
         "AND a.full_version = json_extract(k.value, '$[1]') " +
         "AND COALESCE(a.python_tag, 'none') = json_extract(k.value, '$[2]')",
@@ -456,7 +459,7 @@ export function enableArtefacts(
       const absent = [...distinct].find(([text]) => !present.has(text))!;
       throw new ArtefactNotFoundError(absent[1]);
     }
-    db.prepare("UPDATE artefacts SET enabled = 1 WHERE id IN (SELECT value FROM json_each(?))")
+    statement(db, "UPDATE artefacts SET enabled = 1 WHERE id IN (SELECT value FROM json_each(?))")
       .run(JSON.stringify(found.map((row) => row.id)));
     return distinct.size;
   });

@@ -51,9 +51,16 @@ export class ObjectStore {
 
   /** A fresh private directory for one upload; the caller removes it with removeTemporary. */
   async createTemporary(): Promise<string> {
-    await Deno.mkdir(this.tmpDir, { recursive: true });
     const dir = join(this.tmpDir, randomBytes(12).toString("hex"));
-    await Deno.mkdir(dir);
+    try {
+      await Deno.mkdir(dir);
+    } catch (error) {
+      // tmp itself went (removed behind the server's back): made again. Not asked
+      // for each upload: every file-system call counts for a thousand small ones.
+      if (!isNotFound(error)) throw error;
+      await Deno.mkdir(this.tmpDir, { recursive: true });
+      await Deno.mkdir(dir);
+    }
     return dir;
   }
 
@@ -69,8 +76,14 @@ export class ObjectStore {
    */
   adoptSync(file: string, sha256: string): void {
     const target = this.path(sha256);
-    Deno.mkdirSync(join(target, ".."), { recursive: true });
-    Deno.renameSync(file, target);
+    try {
+      Deno.renameSync(file, target);
+    } catch (error) {
+      // The first object of its prefix: its directory is made then.
+      if (!isNotFound(error)) throw error;
+      Deno.mkdirSync(join(target, ".."), { recursive: true });
+      Deno.renameSync(file, target);
+    }
   }
 
   /** Removes the object if present. Open downloads keep reading it (POSIX unlink semantics). */
