@@ -1,9 +1,10 @@
 /**
  * Node built-ins that most commands never touch, loaded on first use. A
  * bundle hoists every static import of a built-in to its top, and the
- * compiled binary then loads node:zlib and node:crypto at each start: 17 and
- * 13 ms (measured: a Bun binary that imports only one of them, against one
- * that imports nothing, 9 ms), more than all of hatcher's own start-up.
+ * compiled binary then loads them at each start. Alone, each costs a Bun
+ * binary that imports nothing else (9 ms to start) 13 ms (node:crypto) and
+ * 17 ms (node:zlib); beside hatcher's other imports, less: `--version` went
+ * from 25.6 to 24.8 ms.
  *
  * @module
  */

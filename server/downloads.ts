@@ -39,6 +39,13 @@ export function parseRange(header: string | null, size: number): ByteRange {
   return { start, end };
 }
 
+/** Closes `file` unless it is closed already. */
+function closeQuietly(file: Deno.FsFile): void {
+  try {
+    file.close();
+  } catch { /* already closed */ }
+}
+
 /** Bytes read from disk per piece of a download. */
 const PIECE_BYTES = 1 << 20;
 
@@ -50,11 +57,7 @@ const PIECE_BYTES = 1 << 20;
  */
 function fileBody(file: Deno.FsFile, length: number): ReadableStream<Uint8Array> {
   let left = length;
-  const close = () => {
-    try {
-      file.close();
-    } catch { /* already closed */ }
-  };
+  const close = () => closeQuietly(file);
   return new ReadableStream({
     type: "bytes",
     async pull(controller) {
@@ -104,11 +107,7 @@ function openStored(path: string, filename: string): StoredFile {
     }
     throw error;
   }
-  const close = () => {
-    try {
-      file.close();
-    } catch { /* already closed */ }
-  };
+  const close = () => closeQuietly(file);
   try {
     // The size on disk, not the recorded one, so Content-Length always matches what is sent.
     const { size } = file.statSync();
